@@ -1,0 +1,127 @@
+"""The `evidex` command line: extract (and, as they land, train and evaluate)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Structured evidence from biomedical abstracts.")
+console = Console(stderr=True)
+
+
+class OutFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+class InFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    pubmed = "pubmed"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def sidecar(out: Path, kind: str, suffix: str) -> Path:
+    """`evidence.csv` -> `evidence.errors.csv` / `evidence.summary.json`."""
+    return out.with_name(f"{out.stem}.{kind}{suffix}")
+
+
+@app.callback()
+def main() -> None:
+    """evidex turns abstracts into an evidence table."""
+
+
+@app.command()
+def extract(
+    inputs: List[Path] = typer.Argument(..., help="Files or folders: .txt, .jsonl, .csv, .tsv, PubMed .xml (each may be .gz)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The evidence table to write."),
+    fmt: Optional[OutFormat] = typer.Option(None, "--format", "-f", help="Output format (default: from the suffix, else csv)."),
+    input_format: InFormat = typer.Option(InFormat.auto, "--input-format", help="Input format (default: from each file's suffix)."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where the transformer models run."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per pipeline batch."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Pipeline config (.cfg); default: the packaged one."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Extract evidence rows from abstracts into a table (plus a .errors table and a .summary.json)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import load, read
+    from .engine import Summary, run
+    from .schema import COLUMNS, ERROR_COLUMNS
+    from .writers import TableWriter, format_for
+
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        console.print(f"[red]error:[/] input not found: {', '.join(missing)}")
+        raise typer.Exit(2)
+    if config is not None and not config.is_file():
+        console.print(f"[red]error:[/] config not found: {config}")
+        raise typer.Exit(2)
+    out_format = format_for(output, fmt.value if fmt else None)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(output.parent, os.W_OK):
+            raise PermissionError(f"cannot write to {output.parent}")
+    except OSError as exc:
+        console.print(f"[red]error:[/] output location unusable: {exc}")
+        raise typer.Exit(2)
+    if device == Device.cuda:
+        import torch
+        if not torch.cuda.is_available():
+            console.print("[red]error:[/] --device cuda, but torch sees no CUDA device")
+            raise typer.Exit(2)
+    overrides = {"components.tagger.device": device.value}
+    nlp = load(config, overrides=overrides)
+    summary = Summary()
+    suffix = output.suffix or f".{out_format}"
+    errors_path = sidecar(output, "errors", suffix)
+    show = not quiet and sys.stderr.isatty()
+    with TableWriter(output, COLUMNS, out_format) as table, TableWriter(errors_path, ERROR_COLUMNS, out_format) as errors, \
+            Progress(TextColumn("[bold]extract"), BarColumn(), MofNCompleteColumn(), TextColumn("docs"),
+                     TextColumn("{task.fields[rows]} rows, {task.fields[errors]} errors"), TimeElapsedColumn(),
+                     console=console, disable=not show, transient=True) as progress:
+        task = progress.add_task("extract", total=None, rows=0, errors=0)
+        items = read(inputs, input_format.value)
+        for event in run(nlp, items, batch_size=batch_size, summary=summary):
+            if event[0] == "row":
+                table.write(event[1])
+            else:
+                if event[0] == "error":
+                    errors.write(event[1])
+                progress.update(task, advance=1, rows=summary.rows, errors=summary.errors)
+    report = {**summary.as_dict(), "docs_per_second": round(summary.read / summary.seconds, 2) if summary.seconds else None,
+              "inputs": [str(p) for p in inputs], "output": str(output), "errors_file": str(errors_path),
+              "format": out_format, "no_finding_ids": summary.no_finding_ids, "model_version": _version(nlp)}
+    sidecar(output, "summary", ".json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if not quiet:
+        console.print(
+            f"read {summary.read} docs: {summary.with_findings} with findings, {summary.no_finding} without, "
+            f"{summary.errors} errors; {summary.rows} rows in {summary.seconds:.1f} s -> {output}"
+            + (f" (errors: {errors_path})" if summary.errors else "")
+        )
+
+
+def _version(nlp) -> str:
+    from .pipeline import model_version
+    return model_version(nlp)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

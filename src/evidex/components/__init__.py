@@ -1,0 +1,1 @@
+"""spaCy components of evidex, in pipeline order (see evidex.pipeline)."""

@@ -1,0 +1,32 @@
+"""Entity resolution: merges tagger, vocabulary and number spans into `doc.ents`.
+
+Tagger spans win over vocabulary spans they overlap; number spans are kept where no concept
+span covers them. `doc.spans["entities"]` keeps the same set for DocBin and displaCy.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+
+def _overlaps(span, others) -> bool:
+    return any(span.start < o.end and o.start < span.end for o in others)
+
+
+@Language.factory("evidex_entities", default_config={})
+def make_entities(nlp: Language, name: str):
+    return EntityResolver()
+
+
+class EntityResolver:
+    def __call__(self, doc: Doc) -> Doc:
+        tagged = list(doc.spans.get("tagger", []))
+        concepts = tagged + [s for s in doc.spans.get("vocabulary", []) if not _overlaps(s, tagged)]
+        concepts = filter_spans(concepts)
+        numbers = [s for s in doc.spans.get("numbers", []) if not _overlaps(s, concepts)]
+        merged = sorted(filter_spans(concepts + numbers), key=lambda s: s.start)
+        doc.ents = merged
+        doc.spans["entities"] = merged
+        return doc

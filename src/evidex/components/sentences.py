@@ -1,0 +1,98 @@
+"""Sentence boundaries for abstracts: a fast rule splitter that knows biomedical writing.
+
+Splits after `.`, `?`, `!` (also a full stop glued to a token, "nmol/L.") when the next token
+can start a sentence, never inside brackets and never after abbreviations such as "et al.",
+"vs.", "e.g.", "Fig."; always splits at line breaks (title / abstract / section boundaries).
+`scripts/compare_sentence_splitters.py` measures it against scispaCy's pysbd sentencizer and
+spaCy's sentencizer on gold sentence boundaries.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+DEFAULT_ABBREVIATIONS = (
+    "al", "vs", "e.g", "i.e", "eg", "ie", "fig", "figs", "ref", "refs", "approx", "ca", "cf", "etc",
+    "no", "nos", "vol", "dr", "mr", "mrs", "ms", "prof", "st", "resp", "incl", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "sp", "spp", "var", "inc", "ltd",
+    "co", "corp", "dept", "univ", "min", "max", "mo", "wk", "yr", "yrs", "hr", "hrs", "sec", "est",
+)
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")", "]", "}"}
+_ENDERS = {".", "?", "!"}
+
+
+@Language.factory(
+    "evidex_sentences",
+    default_config={"abbreviations": list(DEFAULT_ABBREVIATIONS), "max_bracket_tokens": 60},
+)
+def make_sentences(nlp: Language, name: str, abbreviations: Iterable[str], max_bracket_tokens: int):
+    return AbstractSentencizer(abbreviations, max_bracket_tokens)
+
+
+class AbstractSentencizer:
+    def __init__(self, abbreviations: Iterable[str], max_bracket_tokens: int = 60):
+        self.abbreviations = {a.lower().rstrip(".") for a in abbreviations}
+        # an unclosed "(" must not swallow the rest of the abstract
+        self.max_bracket_tokens = max_bracket_tokens
+
+    def _ends_sentence(self, doc: Doc, i: int) -> bool:
+        tok = doc[i]
+        text = tok.text
+        if text in _ENDERS or text.endswith("..."):
+            prev = doc[i - 1].text.lower().rstrip(".") if i > 0 else ""
+            if text == "." and prev in self.abbreviations and doc[i - 1].whitespace_ == "":
+                return False
+        elif len(text) > 1 and text.endswith(".") and text[-2] not in "." :
+            stem = text[:-1].lower()
+            if stem in self.abbreviations or stem.replace(".", "") in self.abbreviations:
+                return False
+            if len(stem) == 1 and stem.isalpha():  # initials: "J. Smith"
+                return False
+            if "." in stem and stem.replace(".", "").isalpha() and len(stem) <= 5:  # "e.g.", "i.v."
+                return False
+        else:
+            return False
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        if nxt is None:
+            return False
+        if nxt.is_space:
+            return True
+        if not tok.whitespace_ and text in _ENDERS:
+            return False  # "3.5" split oddly, "U.S.A"
+        first = nxt.text[0]
+        return first.isupper() or first.isdigit() or first in "([\"'“‘" or nxt.is_quote
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0:
+            return doc
+        starts = [False] * len(doc)
+        starts[0] = True
+        stack: list[tuple[str, int]] = []
+        for i, tok in enumerate(doc):
+            text = tok.text
+            if tok.is_space and "\n" in text:
+                stack.clear()
+                if i + 1 < len(doc):
+                    starts[i + 1] = True
+                continue
+            if text in _OPEN:
+                stack.append((_OPEN[text], i))
+            elif text in _CLOSE:
+                if stack and stack[-1][0] == text:
+                    stack.pop()
+            if stack and i - stack[-1][1] > self.max_bracket_tokens:
+                stack.clear()
+            if not stack and i + 1 < len(doc) and self._ends_sentence(doc, i):
+                j = i + 1
+                # closing quotes/brackets after the full stop stay with this sentence
+                while j < len(doc) and (doc[j].text in _CLOSE or doc[j].is_quote) and doc[j - 1].whitespace_ == "":
+                    j += 1
+                if j < len(doc):
+                    starts[j] = True
+        for i, tok in enumerate(doc):
+            tok.is_sent_start = starts[i]
+        return doc

@@ -1,0 +1,3 @@
+"""Running the pipeline over many records: batching, error isolation, counts."""
+
+from .local import Summary, run  # noqa: F401

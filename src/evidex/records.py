@@ -1,0 +1,42 @@
+"""What readers produce: a Record to process, or a ReadError to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import TITLE_SEPARATOR
+
+
+@dataclass
+class Record:
+    """One abstract. `meta` holds year, journal, mesh, publication_types, sections, source, ..."""
+
+    id: str
+    title: str = ""
+    abstract: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The document text every offset refers to: title + blank line + abstract."""
+        if self.title and self.abstract:
+            return self.title + TITLE_SEPARATOR + self.abstract
+        return self.title or self.abstract
+
+    @property
+    def abstract_offset(self) -> int:
+        """Where the abstract starts in `text`."""
+        return len(self.title) + len(TITLE_SEPARATOR) if self.title and self.abstract else 0
+
+
+@dataclass
+class ReadError:
+    """A record that could not be read; it becomes an error row, never a silent drop."""
+
+    id: str
+    reason: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, str]:
+        return {"doc_id": self.id, "error": self.reason}
