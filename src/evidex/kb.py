@@ -3,7 +3,7 @@
 The default KB (`data/kb/t1d_cell_therapy.jsonl`) covers type 1 diabetes cell therapy: cell
 types and sources (Cell Ontology ids where one exists), therapies and immunosuppressants (MeSH
 where known), canonical outcomes and populations. One JSON object per line:
-`{"id", "label", "name", "synonyms": [...], "xrefs": {...}}`.
+`{"id", "label", "name", "synonyms": [...], "xrefs": {...}, "role": ""}`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class Concept:
     name: str
     synonyms: tuple[str, ...]
     xrefs: dict = field(default_factory=dict, hash=False, compare=False)
+    # "comparator" (placebo, usual care) or "adjunct" (immunosuppression): never a study's main therapy
+    role: str = ""
 
 
 def normalise(term: str) -> str:
@@ -57,7 +59,7 @@ class KnowledgeBase:
                 if missing:
                     raise ValueError(f"{path}:{lineno}: concept lacks {sorted(missing)}")
                 concepts.append(Concept(obj["id"], obj["label"], obj["name"], tuple(obj.get("synonyms", ())),
-                                        obj.get("xrefs", {})))
+                                        obj.get("xrefs", {}), obj.get("role", "")))
         return cls(concepts)
 
     def lookup(self, term: str, label: Optional[str] = None) -> Optional[Concept]:

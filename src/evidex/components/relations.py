@@ -21,6 +21,7 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from ..kb import load_kb
 from ..schema import ACHIEVED, CELL_TYPE, DECREASE, INCREASE, INTERVENTION, NO_DIFFERENCE, OUTCOME
 
 # Checked in order: negated and "no difference" statements before plain increase/decrease words.
@@ -43,10 +44,12 @@ _COMPARATOR = re.compile(
 _BINARY_OUTCOMES = {"evidex:insulin_independence", "evidex:glycaemic_control"}
 _OUTCOME_VALUE_KINDS = {
     "evidex:hba1c": ("hba1c", "mean_sd", "percentage", "range", "measure"),
-    "evidex:c_peptide": ("c_peptide", "mean_sd", "measure", "range"),
+    "evidex:c_peptide": ("c_peptide", "mean_sd", "measure", "range", "n_of_n", "percentage"),
     "evidex:insulin_independence": ("n_of_n", "percentage"),
 }
-_EFFECT_KINDS = ("n_of_n", "percentage", "mean_sd", "hba1c", "c_peptide", "range", "measure", "ratio", "ci", "dose")
+_EFFECT_KINDS = ("n_of_n", "percentage", "mean_sd", "hba1c", "c_peptide", "range", "measure", "ratio", "dose")
+# Clause breaks: one sentence can report opposite effects ("fewer events but no insulin independence").
+_CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|whereas|while|although|though|yet)\b|,\s+and\s+(?=\w+\s+\w+\s+(?:was|were|did|had|remained|became)\b)", re.I)
 
 
 def _offsets(span: Optional[Span]) -> Optional[list[int]]:
@@ -60,36 +63,62 @@ def _direction(text: str) -> Optional[tuple[str, float]]:
     return None
 
 
+def _clause(sent: Span, span: Span) -> str:
+    """The clause of the sentence that holds `span`."""
+    text, offset = sent.text, span.start_char - sent.start_char
+    bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    for a, b in zip(bounds, bounds[1:]):
+        if a <= offset < b:
+            return text[a:b]
+    return text
+
+
 def _nearest(spans: list[Span], anchor: Span) -> Optional[Span]:
     if not spans:
         return None
     return min(spans, key=lambda s: (abs(s.start - anchor.start), s.start))
 
 
-@Language.factory("evidex_relations", default_config={"doc_fallback": True, "fallback_penalty": 0.15})
-def make_relations(nlp: Language, name: str, doc_fallback: bool, fallback_penalty: float):
-    return RuleRelations(doc_fallback, fallback_penalty)
+@Language.factory("evidex_relations", default_config={"kb_path": None, "doc_fallback": True, "fallback_penalty": 0.15})
+def make_relations(nlp: Language, name: str, kb_path: Optional[str], doc_fallback: bool, fallback_penalty: float):
+    return RuleRelations(kb_path, doc_fallback, fallback_penalty)
 
 
 class RuleRelations:
-    def __init__(self, doc_fallback: bool = True, fallback_penalty: float = 0.15):
+    def __init__(self, kb_path: Optional[str] = None, doc_fallback: bool = True, fallback_penalty: float = 0.15):
+        self.kb = load_kb(kb_path)
         self.doc_fallback = doc_fallback
         self.fallback_penalty = fallback_penalty
 
-    @staticmethod
-    def _main(spans: list[Span]) -> Optional[Span]:
-        """The most mentioned concept (by id, else text); its first mention stands for it."""
-        if not spans:
+    def _role(self, span: Span) -> str:
+        concept = self.kb.concepts.get(span._.kb_id)
+        return concept.role if concept is not None else ""
+
+    def _main(self, spans: list[Span]) -> Optional[Span]:
+        """The study's main therapy: the most mentioned cell type or intervention (by concept id),
+        cell therapies before drugs, never a comparator (placebo) or an adjunct (immunosuppression)
+        while anything else is named."""
+        weights: Counter = Counter()
+        first: dict[str, Span] = {}
+        for span in spans:
+            key = span._.kb_id or span.text.lower()
+            role = self._role(span)
+            weights[key] += {"comparator": 0.01, "adjunct": 0.1}.get(role, 1.0) * (1.5 if span.label_ == CELL_TYPE else 1.0)
+            first.setdefault(key, span)
+        if not weights:
             return None
-        counts = Counter(s._.kb_id or s.text.lower() for s in spans)
-        key = counts.most_common(1)[0][0]
-        return next(s for s in spans if (s._.kb_id or s.text.lower()) == key)
+        return first[weights.most_common(1)[0][0]]
+
+    def _pick(self, candidates: list[Span], anchor: Span) -> Optional[Span]:
+        """The nearest therapy in the sentence, passing over comparators when another is named."""
+        main = [c for c in candidates if self._role(c) != "comparator"]
+        return _nearest(main or candidates, anchor)
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.spans.get("entities", doc.ents))
         numbers = list(doc.spans.get("numbers", []))
-        main_intervention = self._main([e for e in ents if e.label_ == INTERVENTION])
-        main_cell = self._main([e for e in ents if e.label_ == CELL_TYPE])
+        therapies = [e for e in ents if e.label_ in (INTERVENTION, CELL_TYPE)]
+        main = self._main(therapies)
         doc_sample = next((n for n in numbers if n.label_ == "SAMPLE_SIZE"), None)
         relations = []
         for sent in doc.sents:
@@ -100,40 +129,47 @@ class RuleRelations:
             if not outcomes:
                 continue
             nums = [n for n in numbers if n.start >= sent.start and n.end <= sent.end]
-            interventions = [e for e in in_sent if e.label_ == INTERVENTION]
-            cells = [e for e in in_sent if e.label_ == CELL_TYPE]
+            sent_therapies = [e for e in in_sent if e.label_ in (INTERVENTION, CELL_TYPE)]
             p_value = next((n for n in nums if n._.number_kind == "p_value"), None)
             timepoint = next((n for n in nums if n.label_ == "TIMEPOINT"), None)
             sample = next((n for n in nums if n.label_ == "SAMPLE_SIZE"), None) or doc_sample
             comparator = _COMPARATOR.search(sent.text)
+            comparator_text = comparator.group(1).strip() if comparator else ""
+            # each value belongs to the outcome it is nearest to
+            values = [n for n in nums if n.label_ == "VALUE" and n._.number_kind not in ("p_value", "ci")]
+            owner = {id(v): _nearest(outcomes, v) for v in values}
             seen = set()
             for outcome in outcomes:
                 key = outcome._.kb_id or outcome.text.lower()
                 if key in seen:
                     continue
                 seen.add(key)
-                found = _direction(sent.text)
+                found = _direction(_clause(sent, outcome))  # the outcome's own clause decides
                 if found is None:
                     continue
                 direction, confidence = found
                 if direction == ACHIEVED and outcome._.kb_id and outcome._.kb_id not in _BINARY_OUTCOMES:
                     direction = INCREASE
-                intervention = _nearest(interventions, outcome)
-                cell = _nearest(cells, outcome)
-                if intervention is None and cell is None:
-                    if not self.doc_fallback or (main_intervention is None and main_cell is None):
+                therapy = self._pick(sent_therapies, outcome)
+                if therapy is None or (self._role(therapy) in ("comparator", "adjunct") and main is not None
+                                       and self._role(main) == ""):
+                    if not self.doc_fallback or main is None:
                         continue
-                    intervention, cell = main_intervention, main_cell
+                    if therapy is not None and self._role(therapy) == "comparator" and not comparator_text:
+                        comparator_text = therapy.text
+                    therapy = main
                     confidence -= self.fallback_penalty
+                if not comparator_text:
+                    comparator_text = next((t.text for t in sent_therapies if self._role(t) == "comparator"), "")
                 kinds = _OUTCOME_VALUE_KINDS.get(outcome._.kb_id, _EFFECT_KINDS)
-                candidates = [n for n in nums if n._.number_kind in kinds and n.label_ == "VALUE"]
-                value = min(candidates, key=lambda n: (kinds.index(n._.number_kind), abs(n.start - outcome.start)), default=None)
+                mine = [v for v in values if owner[id(v)] is outcome and v._.number_kind in kinds]
+                value = min(mine, key=lambda n: (kinds.index(n._.number_kind), abs(n.start - outcome.start)), default=None)
                 relations.append({
-                    "intervention": _offsets(intervention),
-                    "cell_type": _offsets(cell),
+                    "intervention": _offsets(therapy) if therapy.label_ == INTERVENTION else None,
+                    "cell_type": _offsets(therapy) if therapy.label_ == CELL_TYPE else None,
                     "outcome": _offsets(outcome),
                     "direction": direction,
-                    "comparator": comparator.group(1).strip() if comparator else "",
+                    "comparator": comparator_text,
                     "value": _offsets(value),
                     "timepoint": _offsets(timepoint),
                     "p_value": _offsets(p_value),
