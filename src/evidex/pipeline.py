@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
@@ -21,6 +22,9 @@ from .records import Record
 import scispacy.abbreviation  # noqa: F401,E402  (registers "abbreviation_detector")
 
 __version__ = "0.1.0"
+
+# scispaCy's abbreviation detector runs an empty matcher on abstracts without abbreviations
+warnings.filterwarnings("ignore", message=r"\[W036\]")
 
 
 def default_config_path() -> Path:

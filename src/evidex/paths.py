@@ -1,0 +1,20 @@
+"""Where evidex finds public corpora: `--data-dir`, else $EVIDEX_DATA, else ../shared/corpora."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+ENV_VAR = "EVIDEX_DATA"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir(option: Optional[str | os.PathLike] = None) -> Optional[Path]:
+    """The corpus folder, or None when none is configured and the default is absent."""
+    if option:
+        return Path(option)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    default = REPO_ROOT.parent / "shared" / "corpora"
+    return default if default.is_dir() else None
