@@ -14,11 +14,12 @@ from typing import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc
 
+# Matched as written: "No." and "Dr." are abbreviations, "no." and "MS." end sentences.
 DEFAULT_ABBREVIATIONS = (
-    "al", "vs", "e.g", "i.e", "eg", "ie", "fig", "figs", "ref", "refs", "approx", "ca", "cf", "etc",
-    "no", "nos", "vol", "dr", "mr", "mrs", "ms", "prof", "st", "resp", "incl", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "sp", "spp", "var", "inc", "ltd",
-    "co", "corp", "dept", "univ", "min", "max", "mo", "wk", "yr", "yrs", "hr", "hrs", "sec", "est",
+    "al", "vs", "e.g", "i.e", "eg", "ie", "approx", "ca", "cf", "etc", "resp", "incl", "sp", "spp",
+    "var", "fig", "figs", "ref", "refs", "Fig", "Figs", "Ref", "Refs", "No", "Nos", "Vol", "Dr", "Drs",
+    "Mr", "Mrs", "Ms", "Prof", "St", "Inc", "Ltd", "Co", "Corp", "Dept", "Univ", "Jan", "Feb", "Mar",
+    "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Eq", "Eqs", "eqn", "Vs", "E.g", "I.e",
 )
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")", "]", "}"}
@@ -35,7 +36,7 @@ def make_sentences(nlp: Language, name: str, abbreviations: Iterable[str], max_b
 
 class AbstractSentencizer:
     def __init__(self, abbreviations: Iterable[str], max_bracket_tokens: int = 60):
-        self.abbreviations = {a.lower().rstrip(".") for a in abbreviations}
+        self.abbreviations = {a.rstrip(".") for a in abbreviations}
         # an unclosed "(" must not swallow the rest of the abstract
         self.max_bracket_tokens = max_bracket_tokens
 
@@ -43,14 +44,14 @@ class AbstractSentencizer:
         tok = doc[i]
         text = tok.text
         if text in _ENDERS or text.endswith("..."):
-            prev = doc[i - 1].text.lower().rstrip(".") if i > 0 else ""
+            prev = doc[i - 1].text.rstrip(".") if i > 0 else ""
             if text == "." and prev in self.abbreviations and doc[i - 1].whitespace_ == "":
                 return False
         elif len(text) > 1 and text.endswith(".") and text[-2] not in "." :
-            stem = text[:-1].lower()
+            stem = text[:-1]
             if stem in self.abbreviations or stem.replace(".", "") in self.abbreviations:
                 return False
-            if len(stem) == 1 and stem.isalpha():  # initials: "J. Smith"
+            if len(stem) == 1 and stem.isupper() and self._initial(doc, i):  # "M. D. Anderson"
                 return False
             if "." in stem and stem.replace(".", "").isalpha() and len(stem) <= 5:  # "e.g.", "i.v."
                 return False
@@ -64,7 +65,17 @@ class AbstractSentencizer:
         if not tok.whitespace_ and text in _ENDERS:
             return False  # "3.5" split oddly, "U.S.A"
         first = nxt.text[0]
-        return first.isupper() or first.isdigit() or first in "([\"'“‘" or nxt.is_quote
+        if first.isupper() or first.isdigit() or first in "([\"'“‘" or nxt.is_quote:
+            return True
+        # gene and protein names start sentences in lower case: "gp34", "c-Jun", "sIg-induced"
+        return text == "." and any(ch.isupper() or ch.isdigit() for ch in nxt.text[1:])
+
+    @staticmethod
+    def _initial(doc: Doc, i: int) -> bool:
+        """A lone capital with a full stop is an initial only beside another initial."""
+        def is_initial(j: int) -> bool:
+            return 0 <= j < len(doc) and len(doc[j].text) == 2 and doc[j].text[0].isupper() and doc[j].text[1] == "."
+        return is_initial(i - 1) or is_initial(i + 1)
 
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
@@ -79,10 +90,10 @@ class AbstractSentencizer:
                 if i + 1 < len(doc):
                     starts[i + 1] = True
                 continue
-            if text in _OPEN:
-                stack.append((_OPEN[text], i))
-            elif text in _CLOSE:
-                if stack and stack[-1][0] == text:
+            for ch in text:  # brackets glued to other characters count too: "8)", "):"
+                if ch in _OPEN:
+                    stack.append((_OPEN[ch], i))
+                elif ch in _CLOSE and stack and stack[-1][0] == ch:
                     stack.pop()
             if stack and i - stack[-1][1] > self.max_bracket_tokens:
                 stack.clear()
