@@ -76,6 +76,8 @@ def extract(
         raise typer.Exit(2)
     out_format = format_for(output, fmt.value if fmt else None)
     try:
+        if output.is_dir():
+            raise IsADirectoryError(f"{output} is a folder; give a file name")
         output.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(output.parent, os.W_OK):
             raise PermissionError(f"cannot write to {output.parent}")

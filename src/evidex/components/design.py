@@ -43,7 +43,8 @@ MESH_ORGANISMS = (
     ("swine", "pig"), ("swine, miniature", "pig"),
 )
 TEXT_ORGANISMS = (
-    (r"\b(?:patients?|participants?|subjects?|recipients?|volunteers?|adults?|children|adolescents?|individuals?|people|humans?|women|men)\b", "human"),
+    # "human" as an adjective ("human islets in mice") says nothing about the subjects
+    (r"\b(?:patients?|participants?|subjects?|recipients?|volunteers?|adults?|children|adolescents?|individuals?|people|humans|wom[ae]n|m[ae]n|boys?|girls?|infants?)\b", "human"),
     (r"\b(?:mice|mouse|murine|nod|nsg|scid)\b", "mouse"),
     (r"\b(?:rats?|rat's)\b", "rat"),
     (r"\b(?:non-?human primates?|monkeys?|macaques?|baboons?|cynomolgus|rhesus)\b", "non_human_primate"),
@@ -63,7 +64,7 @@ def _mesh_names(meta: dict) -> list[str]:
 def study_design(text: str, meta: dict, organism: str) -> str:
     types = [str(t).lower() for t in meta.get("publication_types") or []]
     for name, design in PUBLICATION_TYPES:
-        if any(t == name or (name.endswith("trial, phase i") and t.startswith(name)) for t in types):
+        if name in types:
             return design
     mesh = _mesh_names(meta)
     for name, design in MESH_DESIGNS:

@@ -1,7 +1,8 @@
 """Entity resolution: merges tagger, vocabulary and number spans into `doc.ents`.
 
-Tagger spans win over vocabulary spans they overlap; number spans are kept where no concept
-span covers them. `doc.spans["entities"]` keeps the same set for DocBin and displaCy.
+Tagger spans win over vocabulary spans they overlap; between concepts and numbers the longer
+span wins ("10,000 IEQ/kg body weight" stays a dose, "insulin independent at 1 year" an outcome);
+the number spans stay in `doc.spans["numbers"]` either way. `doc.spans["entities"]` keeps the same set for DocBin and displaCy.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ class EntityResolver:
     def __call__(self, doc: Doc) -> Doc:
         tagged = list(doc.spans.get("tagger", []))
         concepts = tagged + [s for s in doc.spans.get("vocabulary", []) if not _overlaps(s, tagged)]
-        concepts = filter_spans(concepts)
-        numbers = [s for s in doc.spans.get("numbers", []) if not _overlaps(s, concepts)]
-        merged = sorted(filter_spans(concepts + numbers), key=lambda s: s.start)
+        merged = sorted(filter_spans(filter_spans(concepts) + list(doc.spans.get("numbers", []))), key=lambda s: s.start)
         doc.ents = merged
         doc.spans["entities"] = merged
         return doc

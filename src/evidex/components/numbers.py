@@ -42,7 +42,8 @@ _SUBJECTS = (
 )
 
 # Terms whose numeric values get a specific kind (looked for just before the number).
-_HBA1C_CONTEXT = re.compile(r"(hba1c|hb\s?a1c|\ba1c\b|glyc(?:at|os)ylated ha?emoglobin|haemoglobin a1c|hemoglobin a1c)", re.I)
+_HBA1C_CONTEXT = re.compile(r"(hba1c|hb\s?a1c|\ba1c\b|(?:glycated|glycosylated) ha?emoglobin|ha?emoglobin a1c)", re.I)
+_SENTENCE_BREAK = re.compile(r"[.;!?]\s+(?=[A-Z(])|\n")
 _CPEP_CONTEXT = re.compile(r"c-?\s?peptide", re.I)
 
 
@@ -65,7 +66,7 @@ RULES: tuple[Rule, ...] = (
        rf"\bp(?:\s?-?\s?(?:value|trend|for trend|interaction))?\s*(?:=|<|>|≤|≥|<=|>=|&lt;|&gt;|of)\s*(?:{_NUM})(?:\s*[x×]\s*10\s*(?:\^|e)?\s*[-−–]\s*\d+)?",
        90),
     _r("ci", VALUE, "ci",
-       rf"\b\d{{2}}(?:\.\d)?\s?%\s*(?:ci|c\.i\.|confidence intervals?|cri|credible intervals?)\s*[:,=]?\s*(?:of\s*)?[\[(]?\s*[-−]?(?:{_NUM})\s*(?:%|{_UNIT})?\s*(?:,|;|{_DASH})\s*[-−]?(?:{_NUM})\s*(?:%|{_UNIT})?\s*[\])]?",
+       rf"\b\d{{2}}(?:\.\d)?\s?%\s*(?:ci|c\.i\.|confidence intervals?|cri|credible intervals?)(?:\s*[\[(]ci[\])])?\s*[:,=]?\s*(?:of\s*)?[\[(]?\s*[-−]?(?:{_NUM})\s*(?:%|{_UNIT})?\s*(?:,|;|{_DASH})\s*[-−]?(?:{_NUM})\s*(?:%|{_UNIT})?\s*[\])]?",
        85),
     _r("ratio", VALUE, "ratio",
        rf"\b(?:(?-i:a?HR|a?OR|RR|IRR)|hazard ratio|odds ratio|relative risk|risk ratio)\s*(?:=|:|,|of|was|is)?\s*(?:{_NUM})\b",
@@ -123,15 +124,18 @@ _AGE_BEFORE = re.compile(r"(?:\baged?|\bage of|\bages|\bold|\bduration(?: of (?:
 _AGE_AFTER = re.compile(r"^\s*(?:old|of age|of diabetes|of disease|duration|with diabetes)", re.I)
 
 
-def _kind_for_context(doc_text: str, start: int, kind: str) -> str:
+def _kind_for_context(doc_text: str, start: int, end: int, kind: str) -> str:
+    """HbA1c and C-peptide values get their own kind when their sentence names them just before."""
     if kind not in ("percentage", "measure", "mean_sd", "range"):
         return kind
-    before = doc_text[max(0, start - 60):start]
-    if _HBA1C_CONTEXT.search(before) and not re.search(r"[.;]\s", before[-25:]):
-        span_unit = doc_text[start:start + 30].lower()
-        if "%" in span_unit or "mmol/mol" in span_unit:
-            return "hba1c"
-    if _CPEP_CONTEXT.search(before) and not re.search(r"[.;]\s", before[-25:]):
+    before = doc_text[max(0, start - 80):start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
+    unit = doc_text[start:end].lower()
+    if _HBA1C_CONTEXT.search(before) and ("%" in unit or "mmol/mol" in unit):
+        return "hba1c"
+    if _CPEP_CONTEXT.search(before) and re.search(r"(?:nmol|pmol|ng|µg|μg)/", unit):
         return "c_peptide"
     return kind
 
@@ -149,11 +153,15 @@ def find_numbers(text: str) -> list[tuple[int, int, str, str, int]]:
                 continue
             if rule.label == TIMEPOINT and re.search(r"\b(?:old|of age)\b", text[end:end + 12]):
                 continue
-            if rule.kind == "n_of_n" and not _plausible_fraction(m.group(0)):
-                continue
+            if rule.kind == "n_of_n" and (not _plausible_fraction(m.group(0))
+                                          or re.search(r"\bphases?\s*$", text[max(0, start - 8):start], re.I)):
+                continue  # "phase 1/2" is a trial phase
+            if rule.label == TIMEPOINT and m.group(0).lower().startswith("for") and re.search(
+                    r"(?:diabetes|t1d|t1dm|disease|diagnosed)\s*(?:mellitus\s*)?$", text[max(0, start - 25):start], re.I):
+                continue  # "type 1 diabetes for 10 years" is a duration
             if text[end - 1] in ")]" and text[start:end].count(text[end - 1]) > text[start:end].count("(" if text[end - 1] == ")" else "["):
                 end -= 1  # a closing bracket that belongs to the surrounding text
-            kind = _kind_for_context(text, start, rule.kind)
+            kind = _kind_for_context(text, start, end, rule.kind)
             found.append((start, end, rule.label, kind, rule.priority))
     # priority first, then longer: greedy non-overlapping selection
     found.sort(key=lambda f: (-f[4], -(f[1] - f[0]), f[0]))

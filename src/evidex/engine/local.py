@@ -52,10 +52,14 @@ def _process(nlp: Language, batch: list[Record], version: str) -> Iterator[Event
             except Exception as exc:  # noqa: BLE001 - reported as an error row, never raised
                 results.append((record, None, f"pipeline failed: {type(exc).__name__}: {exc}"))
     for record, doc, error in results:
+        if error is None:
+            try:
+                rows = list(table_rows(doc, version))
+            except Exception as exc:  # noqa: BLE001 - a bad relation is one error row
+                error = f"building rows failed: {type(exc).__name__}: {exc}"
         if error is not None:
             yield ("error", {"doc_id": record.id, "error": error})
             continue
-        rows = list(table_rows(doc, version))
         for row in rows:
             yield ("row", row)
         yield ("doc", record.id, len(rows))

@@ -14,7 +14,7 @@ def record_from_mapping(obj: dict[str, Any], fallback_id: str, source: str, posi
     """Turn one mapping (a JSON object, a CSV row) into a Record, or a ReadError saying what is missing."""
     raw_id = obj.get("id", obj.get("pmid"))
     doc_id = str(raw_id).strip() if raw_id not in (None, "") else fallback_id
-    where = {"source": source, "position": position}
+    where = {"input_file": source, "input_position": position}
     abstract = obj.get("abstract", obj.get("text"))
     title = obj.get("title") or ""
     if not isinstance(title, str):

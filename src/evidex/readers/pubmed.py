@@ -62,7 +62,7 @@ def parse_article(el: etree._Element, source: str, position: int) -> Item:
     base = citation if citation is not None else el.find("BookDocument")
     pmid = (base.findtext("PMID") if base is not None else None) or ""
     doc_id = pmid.strip() or f"{Path(source).name}#{position}"
-    where = {"source": source, "position": position}
+    where = {"input_file": source, "input_position": position}
     if base is None:
         return ReadError(doc_id, f"<{el.tag}> has neither MedlineCitation nor BookDocument", where)
     if _has_entity_refs(el):
@@ -174,7 +174,7 @@ def _parse_chunk(chunk: bytes, source: str, position: int) -> Item:
     except etree.XMLSyntaxError as exc:
         pmid = _PMID.search(chunk)
         doc_id = pmid.group(1).decode() if pmid else f"{Path(source).name}#{position}"
-        return ReadError(doc_id, f"malformed XML: {exc}", {"source": source, "position": position})
+        return ReadError(doc_id, f"malformed XML: {exc}", {"input_file": source, "input_position": position})
     return parse_article(el, source, position)
 
 
@@ -182,7 +182,7 @@ def read(path: Path) -> Iterator[Item]:
     source = str(path)
     refused = _prolog_refused(path)
     if refused:
-        yield ReadError(source, refused, {"source": source})
+        yield ReadError(source, refused, {"input_file": source})
         return
     done = [0]
     try:
@@ -201,4 +201,4 @@ def read(path: Path) -> Iterator[Item]:
         reported = reported or isinstance(item, ReadError)
         yield item
     if not reported:  # the error lay outside any article (e.g. a broken closing tag)
-        yield ReadError(source, f"malformed XML outside articles: {first_error}", {"source": source})
+        yield ReadError(source, f"malformed XML outside articles: {first_error}", {"input_file": source})

@@ -23,11 +23,11 @@ def read(path: Path) -> Iterator[Union[Record, ReadError]]:
     try:
         content = decode(data).replace("\r\n", "\n").strip()
     except UnicodeDecodeError as exc:
-        yield ReadError(doc_id, f"undecodable bytes (not UTF-8) at byte {exc.start}", {"source": str(path)})
+        yield ReadError(doc_id, f"undecodable bytes (not UTF-8) at byte {exc.start}", {"input_file": str(path)})
         return
     if not content:
-        yield ReadError(doc_id, "empty file: no abstract", {"source": str(path)})
+        yield ReadError(doc_id, "empty file: no abstract", {"input_file": str(path)})
         return
     match = _TITLE.match(content)
     title, abstract = (match.group(1).strip(), match.group(2).strip()) if match else ("", content)
-    yield Record(doc_id, title, abstract, {"source": str(path), "position": 0})
+    yield Record(doc_id, title, abstract, {"input_file": str(path), "input_position": 0})

@@ -1,0 +1,1 @@
+"""Model code: the transformer token classifier and its windows/alignment/decoding helpers."""

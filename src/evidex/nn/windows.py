@@ -1,0 +1,106 @@
+"""Words <-> word pieces: alignment, overlapping windows for long texts, stitching, decoding.
+
+A text longer than the encoder's limit is cut into windows of `max_length` word pieces that
+overlap by `stride`; each word takes its prediction from the window in which it sits furthest
+from an edge (most context on both sides). Decoding turns per-word O/B/I probabilities of one
+type into valid spans (an I never starts a span after O: constrained Viterbi).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+
+@dataclass
+class Window:
+    input_ids: list[int]
+    word_ids: list[Optional[int]]  # per word piece: the word it belongs to (None for [CLS]/[SEP])
+
+
+def make_windows(tokenizer, words: Sequence[str], max_length: int = 256, stride: int = 64) -> list[Window]:
+    if not words:
+        return []
+    enc = tokenizer(list(words), is_split_into_words=True, truncation=True, max_length=max_length,
+                    stride=stride, return_overflowing_tokens=True)
+    return [Window(enc["input_ids"][i], enc.word_ids(i)) for i in range(len(enc["input_ids"]))]
+
+
+def first_piece_positions(window: Window) -> dict[int, int]:
+    """word index -> position of its first word piece in this window."""
+    first: dict[int, int] = {}
+    for pos, word in enumerate(window.word_ids):
+        if word is not None and word not in first:
+            first[word] = pos
+    return first
+
+
+def stitch(windows: list[Window], outputs: list[np.ndarray], n_words: int) -> np.ndarray:
+    """Per-word outputs from per-window outputs [pieces, ...]: each word from its most central window.
+    Words the tokenizer dropped (no word piece) get zeros."""
+    result = None
+    best = np.full(n_words, -1)
+    for window, out in zip(windows, outputs):
+        if result is None:
+            result = np.zeros((n_words,) + out.shape[1:], dtype=out.dtype)
+        length = len(window.word_ids)
+        for word, pos in first_piece_positions(window).items():
+            centrality = min(pos, length - 1 - pos)
+            if centrality > best[word]:
+                best[word] = centrality
+                result[word] = out[pos]
+    if result is None:
+        return np.zeros((n_words, 0))
+    return result
+
+
+# transitions between O(0), B(1), I(2): O -> I is not allowed
+_ALLOWED = np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1]], dtype=bool)
+
+
+def viterbi_bio(probs: np.ndarray) -> list[int]:
+    """Most probable O/B/I sequence (probs [words, 3]) that never starts with I nor has O -> I."""
+    n = len(probs)
+    if n == 0:
+        return []
+    logp = np.log(np.clip(probs, 1e-9, 1.0))
+    trans = np.where(_ALLOWED, 0.0, -np.inf)
+    score = logp[0] + np.array([0.0, 0.0, -np.inf])
+    back = np.zeros((n, 3), dtype=int)
+    for t in range(1, n):
+        cand = score[:, None] + trans  # [from, to]
+        back[t] = cand.argmax(axis=0)
+        score = cand.max(axis=0) + logp[t]
+    path = [int(score.argmax())]
+    for t in range(n - 1, 0, -1):
+        path.append(int(back[t][path[-1]]))
+    return path[::-1]
+
+
+def spans_from_tags(tags: Sequence[int]) -> list[tuple[int, int]]:
+    """(start, end) word spans, end exclusive, from O/B/I codes (0/1/2)."""
+    spans, start = [], None
+    for i, tag in enumerate(tags):
+        if tag == 1 or (tag == 2 and start is None):
+            if start is not None:
+                spans.append((start, i))
+            start = i
+        elif tag == 0 and start is not None:
+            spans.append((start, i))
+            start = None
+    if start is not None:
+        spans.append((start, len(tags)))
+    return spans
+
+
+def decode(probs: np.ndarray, types: Sequence[str]) -> list[tuple[int, int, str, float]]:
+    """Spans (start, end, type, confidence) from per-word probabilities [words, types, 3].
+    Confidence = mean probability that the span's words are inside an entity of that type."""
+    found = []
+    for t, name in enumerate(types):
+        p = probs[:, t, :]
+        for start, end in spans_from_tags(viterbi_bio(p)):
+            found.append((start, end, name, float(1.0 - p[start:end, 0].mean())))
+    return found

@@ -1,0 +1,1 @@
+"""Training data loaders and training loops."""

@@ -1,0 +1,230 @@
+"""Training the entity tagger from a config file: `evidex train ner --config CONFIG`.
+
+The config (spaCy/thinc .cfg syntax) names the corpora, the model and the optimiser; see
+`configs/ner.cfg`. Reproducible: the seed fixes data order, dropout and head initialisation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+import numpy as np
+import torch
+from thinc.api import Config
+
+from ..nn.encoder import load_encoder
+from ..nn.inference import resolve_device, word_probabilities
+from ..nn.token_classifier import BIO, TaggerConfig, TokenClassifier
+from ..schema import CELL_TYPE
+from . import corpora
+from .corpora import CELL_LINE, TAGGER_TYPES, Example
+
+LOADERS: dict[str, Callable[..., Iterable[Example]]] = {
+    "ebmnlp": corpora.ebmnlp,
+    "jnlpba": corpora.jnlpba_iob,
+    "craft_cell": corpora.craft_cell,
+}
+
+
+def load_examples(specs: list[str], root: Optional[Path], limit: int = 0, seed: int = 0,
+                  tokenizer_nlp=None) -> list[Example]:
+    """`name:split` for public corpora, or a path to a JSONL file of your own annotations."""
+    examples: list[Example] = []
+    for spec in specs:
+        if spec.endswith(".jsonl") or spec.endswith(".jsonl.gz"):
+            if tokenizer_nlp is None:
+                from ..pipeline import load
+                tokenizer_nlp = load().tokenizer
+            part = list(corpora.user_jsonl(Path(spec), tokenizer_nlp))
+        else:
+            name, split = spec.split(":")
+            if name not in LOADERS:
+                raise ValueError(f"unknown corpus {name!r}; known: {', '.join(LOADERS)} or a .jsonl path")
+            part = [e for e in LOADERS[name](split, root) if e.words]
+        if limit and len(part) > limit:
+            part = random.Random(seed).sample(part, limit)
+        examples.extend(part)
+    return examples
+
+
+def encode_example(tokenizer, example: Example, types: list[str], max_length: int):
+    enc = tokenizer(example.words, is_split_into_words=True, truncation=True, max_length=max_length)
+    word_ids = enc.word_ids()
+    word_tags = np.zeros((len(example.words), len(types)), dtype=np.int64)
+    for start, end, kind in example.spans:
+        if kind in types:
+            t = types.index(kind)
+            word_tags[start, t] = 1
+            word_tags[start + 1:end, t] = 2
+    labels = np.full((len(word_ids), len(types)), -100, dtype=np.int64)
+    seen = set()
+    for pos, w in enumerate(word_ids):
+        if w is not None and w not in seen:
+            seen.add(w)
+            labels[pos] = word_tags[w]
+    mask = np.array([t in example.types for t in types], dtype=np.int64)
+    return enc["input_ids"], labels, mask
+
+
+def batches(encoded: list, batch_size: int, rng: random.Random):
+    """Length-bucketed batches in random order (little padding, still shuffled)."""
+    order = list(range(len(encoded)))
+    rng.shuffle(order)
+    pool = batch_size * 50
+    out = []
+    for i in range(0, len(order), pool):
+        chunk = sorted(order[i:i + pool], key=lambda k: len(encoded[k][0]))
+        out.extend(chunk[j:j + batch_size] for j in range(0, len(chunk), batch_size))
+    rng.shuffle(out)
+    return out
+
+
+def collate(encoded: list, idx: list[int], pad_id: int):
+    width = max(len(encoded[k][0]) for k in idx)
+    n_types = encoded[idx[0]][1].shape[1]
+    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+    att = torch.zeros((len(idx), width), dtype=torch.long)
+    labels = torch.full((len(idx), width, n_types), -100, dtype=torch.long)
+    masks = torch.zeros((len(idx), n_types), dtype=torch.long)
+    for r, k in enumerate(idx):
+        input_ids, lab, mask = encoded[k]
+        ids[r, :len(input_ids)] = torch.tensor(input_ids)
+        att[r, :len(input_ids)] = 1
+        labels[r, :len(input_ids)] = torch.from_numpy(lab)
+        masks[r] = torch.from_numpy(mask)
+    return ids, att, labels, masks
+
+
+def cache_lower(model: TokenClassifier, encoded: list, pad_id: int, device, log, batch_size: int = 128) -> list:
+    """The frozen layers' output for every example, computed once (fp16 on the CPU)."""
+    order = sorted(range(len(encoded)), key=lambda k: len(encoded[k][0]))
+    cache: list = [None] * len(encoded)
+    start = time.perf_counter()
+    for b in range(0, len(order), batch_size):
+        idx = order[b:b + batch_size]
+        ids, att, _, _ = collate(encoded, idx, pad_id)
+        hidden = model.lower(ids.to(device), att.to(device)).to(torch.float16).cpu()
+        for r, k in enumerate(idx):
+            cache[k] = hidden[r, :len(encoded[k][0])].clone()
+        if (b // batch_size) % 50 == 0:
+            log(f"caching frozen layers: {b + len(idx)}/{len(encoded)} ({time.perf_counter() - start:.0f} s)")
+    return cache
+
+
+def predicted_labels(model, tokenizer, examples: list[Example], batch_size: int = 64) -> list[list[str]]:
+    """One label per word (the most probable type among those inside, or O): for token scoring."""
+    probs = word_probabilities(model, tokenizer, [e.words for e in examples], batch_size)
+    types = model.config.types
+    out = []
+    for p in probs:
+        inside = 1.0 - p[:, :, 0] if len(p) else np.zeros((0, len(types)))
+        best = inside.argmax(axis=1) if len(p) else []
+        out.append([types[b] if inside[i, b] > 0.5 else "O" for i, b in enumerate(best)])
+    return out
+
+
+def gold_labels(example: Example) -> list[str]:
+    labels = ["O"] * len(example.words)
+    for start, end, kind in example.spans:
+        for i in range(start, end):
+            labels[i] = kind
+    return labels
+
+
+def dev_score(model, tokenizer, examples: list[Example]) -> dict:
+    from ..evaluation.metrics import token_scores
+    types = sorted({t for e in examples for t in e.types})
+    return token_scores([gold_labels(e) for e in examples], predicted_labels(model, tokenizer, examples), types)
+
+
+def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path] = None,
+          log: Callable[[str], None] = print, overrides: Optional[dict] = None) -> dict:
+    cfg = Config().from_disk(config_path, overrides=overrides or {})
+    tcfg, mcfg, dcfg = cfg["training"], cfg["model"], cfg["data"]
+    output = Path(output or cfg["paths"]["output"])
+    seed = int(tcfg["seed"])
+    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    if tcfg.get("threads"):
+        torch.set_num_threads(int(tcfg["threads"]))
+    device = resolve_device(tcfg.get("device", "auto"))
+    root = Path(data) if data else corpora.data_dir()
+
+    train_ex = load_examples(list(dcfg["train"]), root, int(dcfg.get("limit_per_corpus", 0)), seed)
+    dev_ex = load_examples(list(dcfg["dev"]), root, int(dcfg.get("dev_limit", 0)), seed)
+    log(f"train examples: {len(train_ex)}  dev examples: {len(dev_ex)}  device: {device}")
+
+    types = list(mcfg.get("types", TAGGER_TYPES))
+    tok, encoder = load_encoder(mcfg["encoder"])
+    config = TaggerConfig(types=types, encoder=mcfg["encoder"], trainable_layers=int(mcfg["trainable_layers"]),
+                          max_length=int(mcfg["max_length"]), stride=int(mcfg["stride"]), dropout=float(mcfg["dropout"]),
+                          label_map={CELL_LINE: CELL_TYPE})
+    model = TokenClassifier(config, encoder).to(device)
+    encoded = [encode_example(tok, e, types, int(tcfg["train_max_length"])) for e in train_ex]
+    pad_id = tok.pad_token_id or 0
+    cache = None
+    if tcfg.get("cache_frozen", False) and model.n_frozen > 0:
+        probe = collate(encoded, list(range(min(4, len(encoded)))), pad_id)
+        if model.split_forward_matches(probe[0].to(device), probe[1].to(device)):
+            cache = cache_lower(model, encoded, pad_id, device, log)
+        else:
+            log("this encoder's layers cannot be run apart: training without the frozen-layer cache")
+
+    head_params = list(model.heads.parameters())
+    enc_params = [p for p in model.encoder.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW([{"params": enc_params, "lr": float(tcfg["lr"])},
+                             {"params": head_params, "lr": float(tcfg["head_lr"])}], weight_decay=0.01)
+    steps, warmup = int(tcfg["steps"]), int(tcfg["warmup"])
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))))
+    rng = random.Random(seed)
+    use_amp = device.type == "cuda"
+    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+    history, step, start, best = [], 0, time.perf_counter(), None
+    eval_every = int(tcfg["eval_every"])
+    while step < steps:
+        for idx in batches(encoded, int(tcfg["batch_size"]), rng):
+            if step >= steps:
+                break
+            model.train()
+            ids, att, labels, masks = (t.to(device) for t in collate(encoded, idx, pad_id))
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
+                if cache is not None:
+                    hidden = torch.zeros(ids.shape + (cache[idx[0]].shape[-1],))
+                    for r, k in enumerate(idx):
+                        hidden[r, :len(cache[k])] = cache[k].float()
+                    logits = model.upper(hidden.to(device), att)
+                else:
+                    logits = model(ids, att)
+            loss = model.loss(logits, labels, masks)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+            scaler.step(opt)
+            scaler.update()
+            sched.step()
+            step += 1
+            if step % 25 == 0:
+                rate = step / (time.perf_counter() - start)
+                log(f"step {step}/{steps}  loss {loss.item():.4f}  {rate:.2f} steps/s  eta {(steps - step) / rate / 60:.1f} min")
+            if (step % eval_every == 0 or step == steps) and dev_ex:
+                score = dev_score(model, tok, dev_ex)
+                history.append({"step": step, "dev": score["macro_f1"]})
+                log(f"step {step}: dev token macro F1 {score['macro_f1']:.4f} " +
+                    " ".join(f"{k} {v['f1']:.3f}" for k, v in score["per_label"].items()))
+                if best is None or score["macro_f1"] >= best["dev"]["macro_f1"]:
+                    best = {"step": step, "dev": score}
+                    model.save_pretrained(output)
+    if not dev_ex:
+        model.save_pretrained(output)
+    result = {"output": str(output), "steps": steps, "seconds": round(time.perf_counter() - start, 1),
+              "best": best, "history": history, "train_examples": len(train_ex), "seed": seed,
+              "config": str(config_path)}
+    (output / "training.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
