@@ -120,6 +120,58 @@ def extract(
         )
 
 
+train_app = typer.Typer(no_args_is_help=True, help="Train evidex models from config files.")
+evaluate_app = typer.Typer(no_args_is_help=True, help="Score evidex models on public and in-domain corpora.")
+app.add_typer(train_app, name="train")
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@train_app.command("ner")
+def train_ner(
+    config: Path = typer.Option(..., "--config", "-c", exists=True, dir_okay=False, help="Training config (.cfg), e.g. configs/ner.cfg."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder to write (default: the config's paths.output)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Public corpora (default: $EVIDEX_DATA or ../shared/corpora)."),
+) -> None:
+    """Fine-tune the entity tagger."""
+    from .training.corpora import CorpusNotFound
+    from .training.train_ner import train
+
+    try:
+        result = train(config, output, data_dir, log=lambda m: console.print(m))
+    except CorpusNotFound as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    best = result["best"]
+    console.print(f"saved {result['output']}" + (f" (best dev macro F1 {best['dev']['macro_f1']:.4f} at step {best['step']})" if best else ""))
+
+
+@evaluate_app.command("ner")
+def evaluate_ner(
+    corpus: str = typer.Option(..., "--corpus", help="ebmnlp or jnlpba."),
+    split: str = typer.Option("test", "--split"),
+    model: str = typer.Option("tagger", "--model", help="Model folder, or a name under models/."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir"),
+    limit: int = typer.Option(0, "--limit", help="Score only the first N documents (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Score the entity tagger."""
+    from .evaluation.ner import evaluate
+    from .training.corpora import CorpusNotFound
+
+    try:
+        result = evaluate(corpus, split, model, data_dir, limit)
+    except (CorpusNotFound, FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    m = result["metrics"]
+    console.print(f"{corpus} {split}: macro F1 {m['macro_f1']:.4f} ({m['documents']} documents)")
+    for label, s in m["per_label"].items():
+        console.print(f"  {label:10s} P {s['precision']:.4f}  R {s['recall']:.4f}  F1 {s['f1']:.4f}")
+
+
 def _version(nlp) -> str:
     from .pipeline import model_version
     return model_version(nlp)

@@ -18,3 +18,18 @@ def data_dir(option: Optional[str | os.PathLike] = None) -> Optional[Path]:
         return Path(os.environ[ENV_VAR])
     default = REPO_ROOT.parent / "shared" / "corpora"
     return default if default.is_dir() else None
+
+
+MODELS_DIR = REPO_ROOT / "models"
+
+
+def model_path(name: str | os.PathLike) -> Path:
+    """A model folder: a path as given (absolute or from the working folder), else a name
+    under the repository's models/ folder."""
+    path = Path(name)
+    if path.is_dir():
+        return path
+    shipped = MODELS_DIR / path
+    if shipped.is_dir():
+        return shipped
+    raise FileNotFoundError(f"no model folder {str(name)!r} (looked in the working folder and in {MODELS_DIR})")

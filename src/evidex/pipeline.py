@@ -43,9 +43,8 @@ def load(config: Union[str, os.PathLike, None] = None, overrides: Optional[dict[
 
 def model_version(nlp: Language) -> str:
     """What the table's `model_version` column says: package version and which models ran."""
-    tagger_model = nlp.get_pipe("tagger").model if "tagger" in nlp.pipe_names else None
     parts = [f"evidex-{__version__}"]
-    parts.append(f"tagger:{Path(tagger_model).name}" if tagger_model else "vocabulary")
+    parts.append(nlp.get_pipe("tagger").version if "tagger" in nlp.pipe_names else "vocabulary")
     parts.append("relations:rules")
     return "+".join(parts)
 

@@ -1,36 +1,81 @@
-"""Slot for the transformer entity tagger (POPULATION, INTERVENTION, OUTCOME, CELL_TYPE).
+"""The transformer entity tagger: POPULATION, INTERVENTION, OUTCOME, CELL_TYPE spans.
 
-With `model` unset the component passes documents through unchanged and the entities come from
-the domain vocabulary alone. The trained tagger (issue 3) loads from a `models/` folder here
-and writes its spans to `doc.spans["tagger"]`.
+Loads a trained tagger folder (see `evidex.nn.token_classifier`) on top of the pinned base
+encoder, tags batches of documents (long ones in overlapping windows) and writes its spans,
+each with `_.confidence`, to `doc.spans["tagger"]`. `model` is a folder path, or a name under
+the repository's `models/`. With `model` unset, documents pass through and entities come from
+the domain vocabulary alone.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import logging
+from typing import Iterable, Iterator, Optional
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import minibatch
+
+from ..paths import model_path
+
+log = logging.getLogger(__name__)
 
 
-@Language.factory("evidex_tagger", default_config={"model": None, "device": "auto", "batch_size": 32})
-def make_tagger(nlp: Language, name: str, model: Optional[str], device: str, batch_size: int):
-    return EntityTagger(model, device, batch_size)
+@Language.factory("evidex_tagger", default_config={"model": None, "device": "auto", "batch_size": 32,
+                                                   "min_confidence": 0.0})
+def make_tagger(nlp: Language, name: str, model: Optional[str], device: str, batch_size: int, min_confidence: float):
+    return EntityTagger(model, device, batch_size, min_confidence)
 
 
 class EntityTagger:
-    def __init__(self, model: Optional[str], device: str = "auto", batch_size: int = 32):
-        if model is not None:
-            raise ValueError(
-                f"no transformer tagger can be loaded from {model!r} yet: leave 'model' unset to tag "
-                "with the domain vocabulary only"
-            )
-        self.model, self.device, self.batch_size = model, device, batch_size
+    def __init__(self, model: Optional[str], device: str = "auto", batch_size: int = 32, min_confidence: float = 0.0):
+        self.model_name, self.batch_size, self.min_confidence = model, batch_size, min_confidence
+        self.model = self.tokenizer = None
+        self.folder = model_path(model) if model else None
+        if self.folder is None:
+            return
+        from ..nn.inference import resolve_device
+        from ..nn.token_classifier import TokenClassifier
+
+        self.device = resolve_device(device)
+        self.model = TokenClassifier.from_pretrained(self.folder).to(self.device)
+        self.tokenizer = self._tokenizer()
+        self.label_map = self.model.config.label_map
+
+    def _tokenizer(self):
+        from transformers import AutoTokenizer
+
+        from ..nn.encoder import encoder_path
+        return AutoTokenizer.from_pretrained(encoder_path(self.model.config.encoder), local_files_only=True)
+
+    @property
+    def version(self) -> str:
+        return f"tagger:{self.folder.name}" if self.folder else "vocabulary"
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans["tagger"] = []
-        return doc
+        return next(iter(self.pipe([doc])))
 
-    def pipe(self, docs, batch_size: int = 32):
-        for doc in docs:
-            yield self(doc)
+    def pipe(self, docs: Iterable[Doc], batch_size: Optional[int] = None) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size or self.batch_size):
+            yield from self._tag(list(batch))
+
+    def _tag(self, docs: list[Doc]) -> list[Doc]:
+        if self.model is None:
+            for doc in docs:
+                doc.spans["tagger"] = []
+            return docs
+        from ..nn.inference import tag_words
+
+        token_index = [[t.i for t in doc if not t.is_space] for doc in docs]
+        words = [[doc[i].text for i in idx] for doc, idx in zip(docs, token_index)]
+        found = tag_words(self.model, self.tokenizer, words, batch_size=self.batch_size, device=self.device)
+        for doc, idx, spans in zip(docs, token_index, found):
+            out = []
+            for start, end, kind, confidence in spans:
+                if confidence < self.min_confidence:
+                    continue
+                span = Span(doc, idx[start], idx[end - 1] + 1, label=self.label_map.get(kind, kind))
+                span._.confidence, span._.source = round(confidence, 4), f"tagger:{kind.lower()}"
+                out.append(span)
+            doc.spans["tagger"] = out
+        return docs

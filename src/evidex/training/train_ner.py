@@ -116,14 +116,20 @@ def cache_lower(model: TokenClassifier, encoded: list, pad_id: int, device, log,
     return cache
 
 
-def predicted_labels(model, tokenizer, examples: list[Example], batch_size: int = 64) -> list[list[str]]:
-    """One label per word (the most probable type among those inside, or O): for token scoring."""
+def predicted_labels(model, tokenizer, examples: list[Example], batch_size: int = 64,
+                     types: Optional[list[str]] = None) -> list[list[str]]:
+    """One label per word, for token scoring: of the `types` scored, the one the word is most
+    probably inside of, if that probability passes 0.5; else O."""
     probs = word_probabilities(model, tokenizer, [e.words for e in examples], batch_size)
-    types = model.config.types
+    types = types or list(model.config.types)
+    cols = [model.config.types.index(t) for t in types]
     out = []
     for p in probs:
-        inside = 1.0 - p[:, :, 0] if len(p) else np.zeros((0, len(types)))
-        best = inside.argmax(axis=1) if len(p) else []
+        if not len(p):
+            out.append([])
+            continue
+        inside = 1.0 - p[:, cols, 0]
+        best = inside.argmax(axis=1)
         out.append([types[b] if inside[i, b] > 0.5 else "O" for i, b in enumerate(best)])
     return out
 
@@ -139,7 +145,7 @@ def gold_labels(example: Example) -> list[str]:
 def dev_score(model, tokenizer, examples: list[Example]) -> dict:
     from ..evaluation.metrics import token_scores
     types = sorted({t for e in examples for t in e.types})
-    return token_scores([gold_labels(e) for e in examples], predicted_labels(model, tokenizer, examples), types)
+    return token_scores([gold_labels(e) for e in examples], predicted_labels(model, tokenizer, examples, types=types), types)
 
 
 def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path] = None,

@@ -1,0 +1,154 @@
+"""The tagger's model code: windows and stitching, constrained decoding, loss masking,
+split forward, saving/loading offline, and a training smoke test."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from evidex.nn.encoder import encoder_path, load_encoder
+from evidex.nn.token_classifier import TaggerConfig, TokenClassifier
+from evidex.nn.windows import Window, decode, make_windows, spans_from_tags, stitch, viterbi_bio
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    tok, _ = load_encoder()
+    return tok
+
+
+def test_encoder_loads_offline_from_the_installed_package():
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    folder = encoder_path()
+    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+
+
+def test_long_text_is_cut_into_overlapping_windows_that_cover_every_word(tokenizer):
+    words = ("Ten of twelve recipients of stem cell-derived islets were insulin independent at one year , "
+             "and HbA1c fell below seven percent .").split() * 12
+    windows = make_windows(tokenizer, words, max_length=48, stride=16)
+    assert len(windows) > 3
+    assert all(len(w.input_ids) <= 48 for w in windows)
+    covered = {w for win in windows for w in win.word_ids if w is not None}
+    assert covered == set(range(len(words)))
+    # consecutive windows share words (the overlap)
+    first = {w for w in windows[0].word_ids if w is not None}
+    second = {w for w in windows[1].word_ids if w is not None}
+    assert first & second
+
+
+def test_stitching_takes_each_word_from_its_most_central_window():
+    # two windows over 6 words: [CLS] w0..w3 [SEP] and [CLS] w2..w5 [SEP]
+    a = Window(list(range(6)), [None, 0, 1, 2, 3, None])
+    b = Window(list(range(6)), [None, 2, 3, 4, 5, None])
+    out_a = np.full((6, 1), 1.0)
+    out_b = np.full((6, 1), 2.0)
+    result = stitch([a, b], [out_a, out_b], 6)
+    # w2 sits at position 3 in a (2 from the right edge) and 1 in b: from a;
+    # w3 sits at 4 in a (1 from the edge) and 2 in b: from b
+    assert result[:, 0].tolist() == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0]
+
+
+def test_viterbi_never_opens_a_span_with_inside():
+    # the most probable tag per word would be O, I, I, O, I: invalid BIO
+    probs = np.array([[0.9, 0.05, 0.05], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1], [0.2, 0.35, 0.45]])
+    tags = viterbi_bio(probs)
+    assert all(not (prev == 0 and cur == 2) for prev, cur in zip([0] + tags, tags))
+    assert tags[:3] == [0, 1, 2]
+    assert spans_from_tags(tags) == [(1, 3), (4, 5)]
+
+
+def test_decode_gives_spans_per_type_with_confidence():
+    probs = np.zeros((4, 2, 3))
+    probs[:, :, 0] = 1.0
+    probs[1, 0] = [0.1, 0.8, 0.1]
+    probs[2, 0] = [0.3, 0.1, 0.6]
+    probs[3, 1] = [0.2, 0.7, 0.1]
+    found = decode(probs, ["OUTCOME", "CELL_TYPE"])
+    assert sorted(found) == sorted([(1, 3, "OUTCOME", pytest.approx(0.8)), (3, 4, "CELL_TYPE", pytest.approx(0.8))])
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return TokenClassifier(TaggerConfig(types=["POPULATION", "OUTCOME"], trainable_layers=2))
+
+
+def test_loss_ignores_types_the_corpus_does_not_annotate(model):
+    ids = torch.randint(1000, 3000, (2, 12))
+    att = torch.ones_like(ids)
+    labels = torch.zeros((2, 12, 2), dtype=torch.long)  # everything "O" for both types
+    type_mask = torch.tensor([[1, 0], [1, 0]])  # this corpus annotates POPULATION only
+    model.zero_grad()
+    model.loss(model(ids, att), labels, type_mask).backward()
+    grad = model.heads.weight.grad.view(2, 3, -1)  # [types, O/B/I, hidden]
+    assert grad[0].abs().sum() > 0
+    assert grad[1].abs().sum() == 0
+    # with no annotated type at all, the loss is zero and finite
+    assert model.loss(model(ids, att), labels, torch.zeros((2, 2), dtype=torch.long)).item() == 0.0
+
+
+def test_only_the_top_layers_and_heads_train(model):
+    trainable = {n.split(".")[3] if n.startswith("encoder.encoder.layer") else n.split(".")[0]
+                 for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {"4", "5", "heads"}
+
+
+def test_split_forward_equals_the_full_forward(model):
+    ids = torch.randint(1000, 3000, (3, 15))
+    att = torch.ones_like(ids)
+    att[2, 9:] = 0
+    assert model.split_forward_matches(ids, att)
+
+
+def test_saved_model_holds_only_trained_weights_and_reloads_identically(model, tmp_path):
+    model.save_pretrained(tmp_path / "tagger")
+    from safetensors.torch import load_file
+    saved = load_file(str(tmp_path / "tagger" / "model.safetensors"))
+    assert all(k.startswith(("encoder.encoder.layer.4", "encoder.encoder.layer.5", "heads")) for k in saved)
+    assert all(t.dtype == torch.float16 for t in saved.values())
+    config = json.loads((tmp_path / "tagger" / "config.json").read_text())
+    assert config["types"] == ["POPULATION", "OUTCOME"] and len(config["encoder_sha256"]) == 64
+    again = TokenClassifier.from_pretrained(tmp_path / "tagger")
+    ids = torch.randint(1000, 3000, (1, 10))
+    model.eval()
+    with torch.no_grad():
+        assert torch.allclose(model(ids, torch.ones_like(ids)), again(ids, torch.ones_like(ids)), atol=2e-2)
+
+
+def test_loading_a_folder_without_a_model_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="holds no evidex tagger"):
+        TokenClassifier.from_pretrained(tmp_path)
+
+
+TRAIN_DOCS = [
+    {"id": "a", "text": "Ten adults with type 1 diabetes received stem cell-derived islets. Insulin independence was reached by eight.",
+     "entities": [{"start": 4, "end": 31, "label": "POPULATION"}, {"start": 41, "end": 65, "label": "CELL_TYPE"},
+                  {"start": 67, "end": 87, "label": "OUTCOME"}]},
+    {"id": "b", "text": "In diabetic NOD mice, encapsulated porcine islets lowered fasting blood glucose.",
+     "entities": [{"start": 3, "end": 20, "label": "POPULATION"}, {"start": 35, "end": 49, "label": "CELL_TYPE"},
+                  {"start": 58, "end": 79, "label": "OUTCOME"}]},
+]
+
+
+def test_training_smoke_on_a_tiny_user_corpus(tmp_path):
+    from pathlib import Path
+
+    from evidex.training.train_ner import train
+    data = tmp_path / "mine.jsonl"
+    data.write_text("\n".join(json.dumps(d) for d in TRAIN_DOCS * 4) + "\n")
+    repo = Path(__file__).resolve().parents[1]
+    logs = []
+    result = train(repo / "configs" / "ner.cfg", tmp_path / "out", log=logs.append, overrides={
+        "data.train": [str(data)], "data.dev": [str(data)], "training.steps": 6, "training.eval_every": 3,
+        "training.batch_size": 4, "training.warmup": 1, "model.trainable_layers": 1,
+    })
+    assert (tmp_path / "out" / "model.safetensors").is_file()
+    assert result["steps"] == 6 and len(result["history"]) == 2
+    assert any("dev token macro F1" in line for line in logs)
+    tagger = TokenClassifier.from_pretrained(tmp_path / "out")
+    assert tagger.config.types == ["POPULATION", "INTERVENTION", "OUTCOME", "CELL_TYPE", "CELL_LINE"]
