@@ -1,0 +1,6 @@
+"""Annotated corpora of evidex: the document format and its validation.
+
+The format (one JSON object per line, character offsets into ``title + "\\n\\n" + abstract``)
+is described in ``corpora/t1d_cell_therapy/GUIDELINES.md``. Check a file with
+``from evidex.corpus.validate import validate`` or ``python -m evidex.corpus.validate PATH``.
+"""
