@@ -54,7 +54,16 @@ def pubmed_file(pubmed_dir: Path):
 
 @pytest.fixture(scope="session")
 def nlp():
-    """The packaged evidex pipeline, built once for the whole session."""
+    """The rule and vocabulary layers of the pipeline (no transformer), built once: the tests
+    that use it check rules, whose results must not depend on a trained model."""
+    import evidex
+
+    return evidex.load(overrides={"paths.tagger": None})
+
+
+@pytest.fixture(scope="session")
+def tagged_nlp():
+    """The packaged pipeline with the shipped tagger (models/tagger)."""
     import evidex
 
     return evidex.load()

@@ -152,3 +152,12 @@ def test_training_smoke_on_a_tiny_user_corpus(tmp_path):
     assert any("dev token macro F1" in line for line in logs)
     tagger = TokenClassifier.from_pretrained(tmp_path / "out")
     assert tagger.config.types == ["POPULATION", "INTERVENTION", "OUTCOME", "CELL_TYPE", "CELL_LINE"]
+
+
+def test_trim_drops_edge_punctuation_and_unmatched_brackets():
+    from evidex.nn.windows import trim
+    words = ["after", "islet", "infusions", ".", "(", "SC-islets", ")", ",", ":"]
+    assert trim(words, 1, 4) == (1, 3)
+    assert trim(words, 4, 7) == (4, 7)  # balanced brackets stay
+    assert trim(words, 2, 5) == (2, 3)  # "(" that never closes
+    assert trim(words, 3, 4)[1] == trim(words, 3, 4)[0]  # nothing left

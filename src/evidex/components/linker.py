@@ -1,7 +1,8 @@
 """Normalisation: gives each concept entity a KB id (`span._.kb_id`), or "" for NIL.
 
 Spans that arrive with an id (from the vocabulary) keep it; others are looked up by their
-text, then by the long form of their abbreviation.
+text, then by the long form of their abbreviation, then take the id of the longest vocabulary
+match inside them ("intraportal infusion of SC-islets" -> the SC-islets concept).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class Linker:
             concept = self.kb.lookup(span.text, span.label_)
             if concept is None and span.text in long_forms:
                 concept = self.kb.lookup(long_forms[span.text], span.label_)
+            if concept is None:
+                inside = [v for v in doc.spans.get("vocabulary", []) if v.start >= span.start and v.end <= span.end
+                          and v.label_ == span.label_]
+                if inside:
+                    concept = self.kb.concepts.get(max(inside, key=len)._.kb_id)
             if concept is not None:
                 span._.kb_id, span._.kb_name = concept.id, concept.name
         return doc

@@ -103,7 +103,8 @@ class RuleRelations:
         for span in spans:
             key = span._.kb_id or span.text.lower()
             role = self._role(span)
-            weights[key] += {"comparator": 0.01, "adjunct": 0.1}.get(role, 1.0) * (1.5 if span.label_ == CELL_TYPE else 1.0)
+            weights[key] += ({"comparator": 0.01, "adjunct": 0.1}.get(role, 1.0) * (1.5 if span.label_ == CELL_TYPE else 1.0)
+                             * (1.0 if span._.kb_id else 0.4))  # "cells" names no therapy
             first.setdefault(key, span)
         if not weights:
             return None

@@ -3,13 +3,14 @@
 Loads a trained tagger folder (see `evidex.nn.token_classifier`) on top of the pinned base
 encoder, tags batches of documents (long ones in overlapping windows) and writes its spans,
 each with `_.confidence`, to `doc.spans["tagger"]`. `model` is a folder path, or a name under
-the repository's `models/`. With `model` unset, documents pass through and entities come from
+the repository's `models/`. With `model` unset (or not found: a warning says so), documents pass through and entities come from
 the domain vocabulary alone.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Iterable, Iterator, Optional
 
 from spacy.language import Language
@@ -31,7 +32,13 @@ class EntityTagger:
     def __init__(self, model: Optional[str], device: str = "auto", batch_size: int = 32, min_confidence: float = 0.0):
         self.model_name, self.batch_size, self.min_confidence = model, batch_size, min_confidence
         self.model = self.tokenizer = None
-        self.folder = model_path(model) if model else None
+        self.folder = None
+        if model:
+            try:
+                self.folder = model_path(model)
+            except FileNotFoundError as exc:
+                # a checkout without models/ still runs, on the vocabulary, and says so
+                warnings.warn(f"{exc}; entities come from the domain vocabulary only", stacklevel=2)
         if self.folder is None:
             return
         from ..nn.inference import resolve_device

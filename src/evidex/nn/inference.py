@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .token_classifier import TokenClassifier
-from .windows import decode, make_windows, stitch
+from .windows import decode, make_windows, stitch, trim
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -55,4 +55,12 @@ def tag_words(model: TokenClassifier, tokenizer, texts: Sequence[Sequence[str]],
               device: torch.device | None = None) -> list[list[tuple[int, int, str, float]]]:
     """Entity spans (start word, end word, type, confidence) for each text."""
     probs = word_probabilities(model, tokenizer, texts, batch_size, device)
-    return [decode(p, model.config.types) if len(p) else [] for p in probs]
+    result = []
+    for words, p in zip(texts, probs):
+        spans = []
+        for start, end, kind, confidence in (decode(p, model.config.types) if len(p) else []):
+            start, end = trim(words, start, end)
+            if end > start:
+                spans.append((start, end, kind, confidence))
+        result.append(spans)
+    return result

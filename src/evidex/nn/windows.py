@@ -104,3 +104,28 @@ def decode(probs: np.ndarray, types: Sequence[str]) -> list[tuple[int, int, str,
         for start, end in spans_from_tags(viterbi_bio(p)):
             found.append((start, end, name, float(1.0 - p[start:end, 0].mean())))
     return found
+
+
+_EDGE_PUNCT = set(".,;:!?-–—/'\"")
+_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+
+
+def trim(words: Sequence[str], start: int, end: int) -> tuple[int, int]:
+    """Shrink a word span past punctuation at its edges ("infusions ." -> "infusions") and past
+    brackets that do not close inside it; (start, start) when nothing is left."""
+    def unbalanced_open(i: int) -> bool:
+        return words[i] in _BRACKETS and _BRACKETS[words[i]] not in words[i + 1:end]
+
+    def unbalanced_close(i: int) -> bool:
+        return words[i] in _BRACKETS.values() and not any(words[j] in _BRACKETS for j in range(start, i))
+
+    changed = True
+    while changed and start < end:
+        changed = False
+        if words[start] in _EDGE_PUNCT or not words[start].strip() or unbalanced_open(start) or unbalanced_close(start):
+            start, changed = start + 1, True
+        elif words[end - 1] in _EDGE_PUNCT or not words[end - 1].strip() or unbalanced_open(end - 1) or unbalanced_close(end - 1):
+            end, changed = end - 1, True
+    if not any(ch.isalnum() for w in words[start:end] for ch in w):
+        return start, start
+    return start, end
