@@ -23,13 +23,15 @@ log = logging.getLogger(__name__)
 
 
 @Language.factory("evidex_tagger", default_config={"model": None, "device": "auto", "batch_size": 32,
-                                                   "min_confidence": 0.0})
-def make_tagger(nlp: Language, name: str, model: Optional[str], device: str, batch_size: int, min_confidence: float):
-    return EntityTagger(model, device, batch_size, min_confidence)
+                                                   "min_confidence": 0.0, "int8": False})
+def make_tagger(nlp: Language, name: str, model: Optional[str], device: str, batch_size: int, min_confidence: float,
+                int8: bool):
+    return EntityTagger(model, device, batch_size, min_confidence, int8)
 
 
 class EntityTagger:
-    def __init__(self, model: Optional[str], device: str = "auto", batch_size: int = 32, min_confidence: float = 0.0):
+    def __init__(self, model: Optional[str], device: str = "auto", batch_size: int = 32, min_confidence: float = 0.0,
+                 int8: bool = False):
         self.model_name, self.batch_size, self.min_confidence = model, batch_size, min_confidence
         self.model = self.tokenizer = None
         self.folder = None
@@ -41,11 +43,18 @@ class EntityTagger:
                 warnings.warn(f"{exc}; entities come from the domain vocabulary only", stacklevel=2)
         if self.folder is None:
             return
+        import torch
+
         from ..nn.inference import resolve_device
         from ..nn.token_classifier import TokenClassifier
 
         self.device = resolve_device(device)
         self.model = TokenClassifier.from_pretrained(self.folder).to(self.device)
+        if int8 and self.device.type == "cpu":
+            # int8 weights for the linear layers: less arithmetic on the CPU, scores to be checked
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         self.tokenizer = self._tokenizer()
         self.label_map = self.model.config.label_map
 
