@@ -41,3 +41,10 @@ def test_missing_tagger_folder_warns_and_falls_back_to_the_vocabulary(tmp_path):
     with pytest.warns(UserWarning, match="vocabulary only"):
         nlp = evidex.load(overrides={"paths.tagger": str(tmp_path / "nowhere")})
     assert "vocabulary" in evidex.pipeline.model_version(nlp)
+
+
+def test_tagger_spans_never_cross_the_title_abstract_break(tagged_nlp):
+    record = evidex.Record("t2", "Stem cell-derived islets in adults with type 1 diabetes",
+                           "Ten of 12 recipients of SC-islets were insulin independent at one year.")
+    doc = tagged_nlp(evidex.pipeline.make_doc(tagged_nlp, record))
+    assert all("\n" not in s.text for s in doc.spans["tagger"])

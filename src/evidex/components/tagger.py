@@ -90,8 +90,23 @@ class EntityTagger:
             for start, end, kind, confidence in spans:
                 if confidence < self.min_confidence:
                     continue
-                span = Span(doc, idx[start], idx[end - 1] + 1, label=self.label_map.get(kind, kind))
-                span._.confidence, span._.source = round(confidence, 4), f"tagger:{kind.lower()}"
-                out.append(span)
+                for first, last in _split_at_line_breaks(doc, idx[start], idx[end - 1] + 1):
+                    span = Span(doc, first, last, label=self.label_map.get(kind, kind))
+                    span._.confidence, span._.source = round(confidence, 4), f"tagger:{kind.lower()}"
+                    out.append(span)
             doc.spans["tagger"] = out
         return docs
+
+
+def _split_at_line_breaks(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    """Token ranges of a span cut where a line break lies inside it: the model sees words only,
+    so it can run a span from the title into the abstract."""
+    pieces, first = [], start
+    for i in range(start, end):
+        if doc[i].is_space and "\n" in doc[i].text:
+            if i > first:
+                pieces.append((first, i))
+            first = i + 1
+    if end > first:
+        pieces.append((first, end))
+    return [(a, b) for a, b in pieces if any(ch.isalnum() for ch in doc[a:b].text)]
