@@ -121,7 +121,7 @@ def test_saved_model_holds_only_trained_weights_and_reloads_identically(model, t
 
 
 def test_loading_a_folder_without_a_model_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="holds no evidex tagger"):
+    with pytest.raises(FileNotFoundError, match="holds no evidex-tagger"):
         TokenClassifier.from_pretrained(tmp_path)
 
 
