@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from ..schema import SAMPLE_SIZE, TIMEPOINT, VALUE
 

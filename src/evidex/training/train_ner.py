@@ -7,9 +7,7 @@ The config (spaCy/thinc .cfg syntax) names the corpora, the model and the optimi
 from __future__ import annotations
 
 import json
-import math
 import random
-import time
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -19,10 +17,11 @@ from thinc.api import Config
 
 from ..nn.encoder import load_encoder
 from ..nn.inference import resolve_device, word_probabilities
-from ..nn.token_classifier import BIO, TaggerConfig, TokenClassifier
+from ..nn.token_classifier import TaggerConfig, TokenClassifier
 from ..schema import CELL_TYPE
 from . import corpora
 from .corpora import CELL_LINE, TAGGER_TYPES, Example
+from .loop import batches, cache_lower, cached_batch, can_cache, fit, optimiser, seed_everything
 
 LOADERS: dict[str, Callable[..., Iterable[Example]]] = {
     "ebmnlp": corpora.ebmnlp,
@@ -71,19 +70,6 @@ def encode_example(tokenizer, example: Example, types: list[str], max_length: in
     return enc["input_ids"], labels, mask
 
 
-def batches(encoded: list, batch_size: int, rng: random.Random):
-    """Length-bucketed batches in random order (little padding, still shuffled)."""
-    order = list(range(len(encoded)))
-    rng.shuffle(order)
-    pool = batch_size * 50
-    out = []
-    for i in range(0, len(order), pool):
-        chunk = sorted(order[i:i + pool], key=lambda k: len(encoded[k][0]))
-        out.extend(chunk[j:j + batch_size] for j in range(0, len(chunk), batch_size))
-    rng.shuffle(out)
-    return out
-
-
 def collate(encoded: list, idx: list[int], pad_id: int):
     width = max(len(encoded[k][0]) for k in idx)
     n_types = encoded[idx[0]][1].shape[1]
@@ -98,22 +84,6 @@ def collate(encoded: list, idx: list[int], pad_id: int):
         labels[r, :len(input_ids)] = torch.from_numpy(lab)
         masks[r] = torch.from_numpy(mask)
     return ids, att, labels, masks
-
-
-def cache_lower(model: TokenClassifier, encoded: list, pad_id: int, device, log, batch_size: int = 128) -> list:
-    """The frozen layers' output for every example, computed once (fp16 on the CPU)."""
-    order = sorted(range(len(encoded)), key=lambda k: len(encoded[k][0]))
-    cache: list = [None] * len(encoded)
-    start = time.perf_counter()
-    for b in range(0, len(order), batch_size):
-        idx = order[b:b + batch_size]
-        ids, att, _, _ = collate(encoded, idx, pad_id)
-        hidden = model.lower(ids.to(device), att.to(device)).to(torch.float16).cpu()
-        for r, k in enumerate(idx):
-            cache[k] = hidden[r, :len(encoded[k][0])].clone()
-        if (b // batch_size) % 50 == 0:
-            log(f"caching frozen layers: {b + len(idx)}/{len(encoded)} ({time.perf_counter() - start:.0f} s)")
-    return cache
 
 
 def predicted_labels(model, tokenizer, examples: list[Example], batch_size: int = 64,
@@ -154,7 +124,7 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     tcfg, mcfg, dcfg = cfg["training"], cfg["model"], cfg["data"]
     output = Path(output or cfg["paths"]["output"])
     seed = int(tcfg["seed"])
-    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    rng = seed_everything(seed)
     if tcfg.get("threads"):
         torch.set_num_threads(int(tcfg["threads"]))
     device = resolve_device(tcfg.get("device", "auto"))
@@ -172,64 +142,33 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     model = TokenClassifier(config, encoder).to(device)
     encoded = [encode_example(tok, e, types, int(tcfg["train_max_length"])) for e in train_ex]
     pad_id = tok.pad_token_id or 0
+    id_lists = [e[0] for e in encoded]
     cache = None
-    if tcfg.get("cache_frozen", False) and model.n_frozen > 0:
-        probe = collate(encoded, list(range(min(4, len(encoded)))), pad_id)
-        if model.split_forward_matches(probe[0].to(device), probe[1].to(device)):
-            cache = cache_lower(model, encoded, pad_id, device, log)
+    if tcfg.get("cache_frozen", False):
+        if can_cache(model, id_lists, pad_id, device):
+            cache = cache_lower(model, id_lists, pad_id, device, log)
         else:
             log("this encoder's layers cannot be run apart: training without the frozen-layer cache")
-
-    head_params = list(model.heads.parameters())
-    enc_params = [p for p in model.encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW([{"params": enc_params, "lr": float(tcfg["lr"])},
-                             {"params": head_params, "lr": float(tcfg["head_lr"])}], weight_decay=0.01)
     steps, warmup = int(tcfg["steps"]), int(tcfg["warmup"])
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(0.0, 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))))
-    rng = random.Random(seed)
-    use_amp = device.type == "cuda"
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-    history, step, start, best = [], 0, time.perf_counter(), None
-    eval_every = int(tcfg["eval_every"])
-    while step < steps:
-        for idx in batches(encoded, int(tcfg["batch_size"]), rng):
-            if step >= steps:
-                break
-            model.train()
-            ids, att, labels, masks = (t.to(device) for t in collate(encoded, idx, pad_id))
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
-                if cache is not None:
-                    hidden = torch.zeros(ids.shape + (cache[idx[0]].shape[-1],))
-                    for r, k in enumerate(idx):
-                        hidden[r, :len(cache[k])] = cache[k].float()
-                    logits = model.upper(hidden.to(device), att)
-                else:
-                    logits = model(ids, att)
-            loss = model.loss(logits, labels, masks)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.unscale_(opt)
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            scaler.step(opt)
-            scaler.update()
-            sched.step()
-            step += 1
-            if step % 25 == 0:
-                rate = step / (time.perf_counter() - start)
-                log(f"step {step}/{steps}  loss {loss.item():.4f}  {rate:.2f} steps/s  eta {(steps - step) / rate / 60:.1f} min")
-            if (step % eval_every == 0 or step == steps) and dev_ex:
-                score = dev_score(model, tok, dev_ex)
-                history.append({"step": step, "dev": score["macro_f1"]})
-                log(f"step {step}: dev token macro F1 {score['macro_f1']:.4f} " +
-                    " ".join(f"{k} {v['f1']:.3f}" for k, v in score["per_label"].items()))
-                if best is None or score["macro_f1"] >= best["dev"]["macro_f1"]:
-                    best = {"step": step, "dev": score}
-                    model.save_pretrained(output)
-    if not dev_ex:
-        model.save_pretrained(output)
-    result = {"output": str(output), "steps": steps, "seconds": round(time.perf_counter() - start, 1),
+    opt, sched = optimiser(model, model.heads, float(tcfg["lr"]), float(tcfg["head_lr"]), steps, warmup)
+    batch_size = int(tcfg["batch_size"])
+    lengths = [len(x) for x in id_lists]
+
+    def forward_loss(idx):
+        ids, att, labels, masks = (t.to(device) for t in collate(encoded, idx, pad_id))
+        logits = model.upper(cached_batch(cache, idx, ids.shape[1]).to(device), att) if cache is not None else model(ids, att)
+        return model.loss(logits, labels, masks)
+
+    def evaluate():
+        score = dev_score(model, tok, dev_ex)
+        log(f"dev token macro F1 {score['macro_f1']:.4f} " + " ".join(f"{k} {v['f1']:.3f}" for k, v in score["per_label"].items()))
+        return score["macro_f1"], score
+
+    history, best, seconds = fit(
+        model, steps=steps, make_batches=lambda: batches(lengths, batch_size, rng), forward_loss=forward_loss,
+        opt=opt, sched=sched, device=device, eval_every=int(tcfg["eval_every"]),
+        evaluate=evaluate if dev_ex else None, save=lambda: model.save_pretrained(output), log=log)
+    result = {"output": str(output), "steps": steps, "seconds": seconds,
               "best": best, "history": history, "train_examples": len(train_ex), "seed": seed,
               "config": str(config_path)}
     (output / "training.json").write_text(json.dumps(result, indent=2) + "\n")
