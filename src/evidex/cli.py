@@ -172,6 +172,54 @@ def evaluate_ner(
         console.print(f"  {label:10s} P {s['precision']:.4f}  R {s['recall']:.4f}  F1 {s['f1']:.4f}")
 
 
+@train_app.command("relations")
+def train_relations(
+    config: Path = typer.Option(..., "--config", "-c", exists=True, dir_okay=False, help="Training config, e.g. configs/relations.cfg."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder to write (default: the config's paths.output)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Public corpora (default: $EVIDEX_DATA or ../shared/corpora)."),
+) -> None:
+    """Fine-tune the relation classifier."""
+    from .training.corpora import CorpusNotFound
+    from .training.train_relations import train
+
+    try:
+        result = train(config, output, data_dir, log=lambda m: console.print(m))
+    except CorpusNotFound as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    best = result["best"]
+    console.print(f"saved {result['output']}" + (f" (best dev macro F1 {best['score']:.4f} at step {best['step']})" if best else ""))
+
+
+@evaluate_app.command("relations")
+def evaluate_relations(
+    corpus: str = typer.Option("evidence_inference", "--corpus", help="evidence_inference."),
+    split: str = typer.Option("test", "--split"),
+    model: str = typer.Option("relations", "--model", help="Model folder, or a name under models/."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir"),
+    limit: int = typer.Option(0, "--limit", help="Score only the first N prompts (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Score the relation classifier (abstract only, and with the gold evidence sentence)."""
+    from .evaluation.relations import evaluate
+    from .training.corpora import CorpusNotFound
+
+    if corpus != "evidence_inference":
+        console.print(f"[red]error:[/] unknown corpus {corpus!r}; choose evidence_inference")
+        raise typer.Exit(2)
+    try:
+        result = evaluate(split, model, data_dir, limit)
+    except (CorpusNotFound, FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    m = result["metrics"]
+    console.print(f"evidence_inference {split}: macro F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}, "
+                  f"oracle macro F1 {m['oracle_macro_f1']:.4f} ({m['prompts']} prompts)")
+
+
 def _version(nlp) -> str:
     from .pipeline import model_version
     return model_version(nlp)
