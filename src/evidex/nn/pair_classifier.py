@@ -62,7 +62,7 @@ class PairClassifier(PartialEncoderModel):
         self.eval()
         for b in range(0, len(order), batch_size):
             idx = order[b:b + batch_size]
-            enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation="only_second",
+            enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation="longest_first",
                             max_length=self.config.max_length, padding=True, return_tensors="pt")
             probs = self(enc["input_ids"].to(device), enc["attention_mask"].to(device)).float().softmax(-1).cpu()
             out[idx] = probs

@@ -50,7 +50,7 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
                             max_length=int(mcfg["max_length"]), dropout=float(mcfg["dropout"]))
     model = PairClassifier(config, encoder).to(device)
     labels = config.labels
-    enc = tok([e.prompt for e in train_ex], [e.sentence for e in train_ex], truncation="only_second",
+    enc = tok([e.prompt for e in train_ex], [e.sentence for e in train_ex], truncation="longest_first",
               max_length=config.max_length)
     id_lists = enc["input_ids"]
     targets = torch.tensor([labels.index(e.label) for e in train_ex])
