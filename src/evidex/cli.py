@@ -133,8 +133,14 @@ def train_ner(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Public corpora (default: $EVIDEX_DATA or ../shared/corpora)."),
 ) -> None:
     """Fine-tune the entity tagger."""
-    from .training.corpora import CorpusNotFound
     from .training.train_ner import train
+
+    _train(train, config, output, data_dir)
+
+
+def _train(train, config: Path, output: Optional[Path], data_dir: Optional[Path]) -> None:
+    """Run a training function, turning missing corpora into a clear error, and say what was saved."""
+    from .training.corpora import CorpusNotFound
 
     try:
         result = train(config, output, data_dir, log=lambda m: console.print(m))
@@ -142,7 +148,7 @@ def train_ner(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
     best = result["best"]
-    console.print(f"saved {result['output']}" + (f" (best dev macro F1 {best['dev']['macro_f1']:.4f} at step {best['step']})" if best else ""))
+    console.print(f"saved {result['output']}" + (f" (best dev macro F1 {best['score']:.4f} at step {best['step']})" if best else ""))
 
 
 @evaluate_app.command("ner")
@@ -179,16 +185,9 @@ def train_relations(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Public corpora (default: $EVIDEX_DATA or ../shared/corpora)."),
 ) -> None:
     """Fine-tune the relation classifier."""
-    from .training.corpora import CorpusNotFound
     from .training.train_relations import train
 
-    try:
-        result = train(config, output, data_dir, log=lambda m: console.print(m))
-    except CorpusNotFound as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
-    best = result["best"]
-    console.print(f"saved {result['output']}" + (f" (best dev macro F1 {best['score']:.4f} at step {best['step']})" if best else ""))
+    _train(train, config, output, data_dir)
 
 
 @evaluate_app.command("relations")
