@@ -6,7 +6,7 @@ import os
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Optional, Union
 
 import spacy
 from spacy.language import Language
@@ -55,7 +55,3 @@ def make_doc(nlp: Language, record: Record) -> Doc:
     doc._.record = {"id": record.id, "title": record.title, "meta": record.meta}
     return doc
 
-
-def records_to_docs(nlp: Language, records: Iterable[Record], batch_size: int = 64) -> Iterator[Doc]:
-    """Run the whole pipeline over records, in batches."""
-    return nlp.pipe((make_doc(nlp, r) for r in records), batch_size=batch_size)

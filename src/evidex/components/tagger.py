@@ -45,6 +45,7 @@ class EntityTagger:
             return
         import torch
 
+        from ..nn.encoder import load_tokenizer
         from ..nn.inference import resolve_device
         from ..nn.token_classifier import TokenClassifier
 
@@ -55,14 +56,8 @@ class EntityTagger:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.tokenizer = self._tokenizer()
+        self.tokenizer = load_tokenizer(self.model.config.encoder)
         self.label_map = self.model.config.label_map
-
-    def _tokenizer(self):
-        from transformers import AutoTokenizer
-
-        from ..nn.encoder import encoder_path
-        return AutoTokenizer.from_pretrained(encoder_path(self.model.config.encoder), local_files_only=True)
 
     @property
     def version(self) -> str:

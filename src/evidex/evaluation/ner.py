@@ -25,14 +25,11 @@ _JNLPBA_NAMES = {CELL_TYPE: "cell_type", CELL_LINE: "cell_line"}
 
 
 def load_tagger(model: str | Path):
-    from transformers import AutoTokenizer
-
-    from ..nn.encoder import encoder_path
+    from ..nn.encoder import load_tokenizer
     from ..paths import model_path
 
     tagger = TokenClassifier.from_pretrained(model_path(model))
-    tokenizer = AutoTokenizer.from_pretrained(encoder_path(tagger.config.encoder), local_files_only=True)
-    return tagger, tokenizer
+    return tagger, load_tokenizer(tagger.config.encoder)
 
 
 def evaluate_ebmnlp(model, tokenizer, split: str, root: Optional[Path], limit: int = 0) -> dict:

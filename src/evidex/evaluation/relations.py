@@ -23,14 +23,11 @@ THREE = [INCREASE, DECREASE, NO_DIFFERENCE]
 
 
 def load_relation_model(model: str | Path):
-    from transformers import AutoTokenizer
-
-    from ..nn.encoder import encoder_path
+    from ..nn.encoder import load_tokenizer
     from ..paths import model_path
 
     clf = PairClassifier.from_pretrained(model_path(model))
-    tokenizer = AutoTokenizer.from_pretrained(encoder_path(clf.config.encoder), local_files_only=True)
-    return clf, tokenizer
+    return clf, load_tokenizer(clf.config.encoder)
 
 
 def _direction(probs, labels: list[str]) -> str:

@@ -47,11 +47,16 @@ def weights_sha256(folder: Path) -> str:
     return ""
 
 
+def load_tokenizer(name_or_path: Optional[str] = None):
+    """The encoder's tokenizer alone (a trained model brings its own weights)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(encoder_path(name_or_path), local_files_only=True)
+
+
 def load_encoder(name_or_path: Optional[str] = None):
     """(tokenizer, model) from a local folder; never touches a hub."""
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
-    path = encoder_path(name_or_path)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModel.from_pretrained(path, local_files_only=True)
-    return tokenizer, model
+    model = AutoModel.from_pretrained(encoder_path(name_or_path), local_files_only=True)
+    return load_tokenizer(name_or_path), model
