@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from spacy.language import Language
 
@@ -40,7 +40,8 @@ class Summary:
 Event = tuple
 
 
-def _process(nlp: Language, batch: list[Record], version: str) -> Iterator[Event]:
+def _process(nlp: Language, batch: list[Record], version: str,
+             on_doc: Optional[Callable[[Any], None]] = None) -> Iterator[Event]:
     try:
         docs = list(nlp.pipe((make_doc(nlp, r) for r in batch), batch_size=len(batch)))
         results = [(r, doc, None) for r, doc in zip(batch, docs)]
@@ -55,6 +56,8 @@ def _process(nlp: Language, batch: list[Record], version: str) -> Iterator[Event
         if error is None:
             try:
                 rows = list(table_rows(doc, version))
+                if on_doc is not None:  # e.g. a BioC or PubTator writer that needs the whole Doc
+                    on_doc(doc)
             except Exception as exc:  # noqa: BLE001 - a bad relation is one error row
                 error = f"building rows failed: {type(exc).__name__}: {exc}"
         if error is not None:
@@ -66,15 +69,16 @@ def _process(nlp: Language, batch: list[Record], version: str) -> Iterator[Event
 
 
 def run(nlp: Language, items: Iterable[Union[Record, ReadError]], batch_size: int = 64,
-        summary: Summary | None = None) -> Iterator[Event]:
-    """Process records in batches; count every record in `summary`."""
+        summary: Summary | None = None, on_doc: Optional[Callable[[Any], None]] = None) -> Iterator[Event]:
+    """Process records in batches; count every record in `summary`. `on_doc(doc)` is called
+    once per processed Doc, before its rows are yielded."""
     summary = summary if summary is not None else Summary()
     version = model_version(nlp)
     start = time.perf_counter()
     batch: list[Record] = []
 
     def flush():
-        for event in _process(nlp, batch, version):
+        for event in _process(nlp, batch, version, on_doc):
             if event[0] == "row":
                 summary.rows += 1
             elif event[0] == "error":
