@@ -21,6 +21,8 @@ def data_dir(option: Optional[str | os.PathLike] = None) -> Optional[Path]:
 
 
 MODELS_DIR = REPO_ROOT / "models"
+# our own annotated corpus ships in the repository, not in the data directory
+T1D_CORPUS = REPO_ROOT / "corpora" / "t1d_cell_therapy" / "t1d_cell_therapy.jsonl"
 
 
 def model_path(name: str | os.PathLike) -> Path:

@@ -23,16 +23,22 @@ log = logging.getLogger(__name__)
 
 
 @Language.factory("evidex_tagger", default_config={"model": None, "device": "auto", "batch_size": 32,
-                                                   "min_confidence": 0.0, "int8": False})
+                                                   "min_confidence": 0.0, "int8": False,
+                                                   "precision": "auto"})
 def make_tagger(nlp: Language, name: str, model: Optional[str], device: str, batch_size: int, min_confidence: float,
-                int8: bool):
-    return EntityTagger(model, device, batch_size, min_confidence, int8)
+                int8: bool, precision: str):
+    return EntityTagger(model, device, batch_size, min_confidence, int8, precision)
 
 
 class EntityTagger:
     def __init__(self, model: Optional[str], device: str = "auto", batch_size: int = 32, min_confidence: float = 0.0,
-                 int8: bool = False):
+                 int8: bool = False, precision: str = "auto"):
+        from ..nn.inference import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"evidex_tagger: precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model_name, self.batch_size, self.min_confidence = model, batch_size, min_confidence
+        self.precision = "fp32" if int8 else precision
         self.model = self.tokenizer = None
         self.folder = None
         if model:
@@ -79,7 +85,8 @@ class EntityTagger:
 
         token_index = [[t.i for t in doc if not t.is_space] for doc in docs]
         words = [[doc[i].text for i in idx] for doc, idx in zip(docs, token_index)]
-        found = tag_words(self.model, self.tokenizer, words, batch_size=self.batch_size, device=self.device)
+        found = tag_words(self.model, self.tokenizer, words, batch_size=self.batch_size, device=self.device,
+                          precision=self.precision)
         for doc, idx, spans in zip(docs, token_index, found):
             out = []
             for start, end, kind, confidence in spans:

@@ -1,5 +1,6 @@
 """Batched tagging of many texts: windows from all texts sorted by length, padded per batch,
-autocast (bf16/fp16) on CUDA, then stitched back per text and decoded into spans."""
+run in half precision where the hardware has it (bf16/fp16 on CUDA, bf16 on CPUs with native
+bf16 matrix units), then stitched back per text and decoded into spans."""
 
 from __future__ import annotations
 
@@ -19,8 +20,44 @@ def resolve_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def cpu_has_bf16() -> bool:
+    """Native bf16 matrix arithmetic (AVX512-BF16/AMX): without it bf16 on the CPU is emulated and slow."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The autocast dtype for `precision` on `device`, or None for plain fp32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision == "fp32":
+        return None
+    if device.type == "cuda":
+        if precision == "auto":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if precision == "bf16" else torch.float16
+    if device.type == "cpu":
+        if precision == "auto":
+            return torch.bfloat16 if cpu_has_bf16() else None
+        if precision == "fp16":
+            raise ValueError("fp16 is for CUDA; on the CPU use bf16 or fp32")
+        return torch.bfloat16
+    return None
+
+
+def autocast_context(device: torch.device, precision: str = "auto"):
+    dtype = autocast_dtype(device, precision)
+    return torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
+
+
 def word_probabilities(model: TokenClassifier, tokenizer, texts: Sequence[Sequence[str]],
-                       batch_size: int = 32, device: torch.device | None = None) -> list[np.ndarray]:
+                       batch_size: int = 32, device: torch.device | None = None,
+                       precision: str = "auto") -> list[np.ndarray]:
     """Per-word probabilities [words, types, 3] for each text (a list of words)."""
     device = device or next(model.parameters()).device
     cfg = model.config
@@ -29,8 +66,7 @@ def word_probabilities(model: TokenClassifier, tokenizer, texts: Sequence[Sequen
     order = sorted(range(len(flat)), key=lambda k: len(flat[k][2].input_ids))
     outputs: dict[tuple[int, int], np.ndarray] = {}
     pad = tokenizer.pad_token_id or 0
-    autocast = (torch.autocast("cuda", dtype=torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
-                if device.type == "cuda" else nullcontext())
+    autocast = autocast_context(device, precision)
     model.eval()
     with torch.inference_mode(), autocast:
         for b in range(0, len(order), batch_size):
@@ -52,9 +88,9 @@ def word_probabilities(model: TokenClassifier, tokenizer, texts: Sequence[Sequen
 
 
 def tag_words(model: TokenClassifier, tokenizer, texts: Sequence[Sequence[str]], batch_size: int = 32,
-              device: torch.device | None = None) -> list[list[tuple[int, int, str, float]]]:
+              device: torch.device | None = None, precision: str = "auto") -> list[list[tuple[int, int, str, float]]]:
     """Entity spans (start word, end word, type, confidence) for each text."""
-    probs = word_probabilities(model, tokenizer, texts, batch_size, device)
+    probs = word_probabilities(model, tokenizer, texts, batch_size, device, precision)
     result = []
     for words, p in zip(texts, probs):
         spans = []

@@ -162,3 +162,31 @@ def user_jsonl(path: Path, nlp_tokenizer, default_types: Sequence[str] = TAGGER_
             types = obj.get("types") or list(default_types)
             yield from_char_spans(nlp_tokenizer, text, obj.get("entities", []), types, Path(path).stem,
                                   str(obj.get("id", lineno)))
+
+
+IN_DOMAIN_TYPES = (POPULATION, INTERVENTION, OUTCOME, CELL_TYPE)
+
+
+def t1d_cell_therapy(split: str, root: Optional[Path] = None) -> Iterator[Example]:
+    """Our in-domain corpus (corpora/t1d_cell_therapy, in the repository), one Example per
+    sentence as evidex splits it, entity spans clipped to their sentence. CELL_LINE is not
+    annotated there, so its head learns nothing from these documents."""
+    from ..paths import T1D_CORPUS
+    from ..pipeline import load
+
+    nlp = load(overrides={"paths.tagger": None})
+    sentencizer = nlp.get_pipe("sentences")
+    with open(require(T1D_CORPUS, 'the in-domain corpus'), encoding="utf-8") as fh:
+        for line in fh:
+            obj = json.loads(line)
+            if obj.get("split") != split:
+                continue
+            text = obj["title"] + "\n\n" + obj["abstract"]
+            doc = sentencizer(nlp.make_doc(text))
+            for sent in doc.sents:
+                ents = [{"start": e["start"] - sent.start_char, "end": e["end"] - sent.start_char, "label": e["label"]}
+                        for e in obj["entities"]
+                        if e["label"] in IN_DOMAIN_TYPES and e["start"] >= sent.start_char and e["end"] <= sent.end_char]
+                example = from_char_spans(nlp.tokenizer, sent.text, ents, IN_DOMAIN_TYPES, "t1d_cell_therapy", obj["id"])
+                if example.words:
+                    yield example

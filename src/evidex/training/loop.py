@@ -83,13 +83,17 @@ def optimiser(model, head: torch.nn.Module, lr: float, head_lr: float, steps: in
 
 def fit(model, *, steps: int, make_batches: Callable[[], list], forward_loss: Callable[[list], torch.Tensor],
         opt, sched, device, eval_every: int, evaluate: Callable[[], tuple[float, dict]] | None,
-        save: Callable[[], None], log: Callable[[str], None]) -> tuple[list, dict | None, float]:
-    """The training loop: autocast (bf16, else fp16 with loss scaling) on CUDA, gradient clipping,
-    progress every 25 steps, evaluation every `eval_every` steps; `save()` keeps the best model
-    (or the last one when there is nothing to evaluate on). Returns (history, best, seconds)."""
-    use_amp = device.type == "cuda"
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+        save: Callable[[], None], log: Callable[[str], None], precision: str = "auto") -> tuple[list, dict | None, float]:
+    """The training loop: autocast (bf16, else fp16 with loss scaling) on CUDA and bf16 on CPUs
+    with native bf16 units (`precision`: auto, fp32, bf16, fp16), gradient clipping, progress every
+    25 steps, evaluation every `eval_every` steps; `save()` keeps the best model (or the last one
+    when there is nothing to evaluate on). Returns (history, best, seconds)."""
+    from ..nn.inference import autocast_dtype
+
+    amp_dtype = autocast_dtype(device, precision)
+    use_amp = amp_dtype is not None
+    amp_dtype = amp_dtype or torch.float32
+    scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda" and amp_dtype == torch.float16)
     trainable = [p for p in model.parameters() if p.requires_grad]
     history, best, step, start = [], None, 0, time.perf_counter()
     while step < steps:

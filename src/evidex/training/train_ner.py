@@ -27,14 +27,18 @@ LOADERS: dict[str, Callable[..., Iterable[Example]]] = {
     "ebmnlp": corpora.ebmnlp,
     "jnlpba": corpora.jnlpba_iob,
     "craft_cell": corpora.craft_cell,
+    "t1d_cell_therapy": corpora.t1d_cell_therapy,
 }
 
 
 def load_examples(specs: list[str], root: Optional[Path], limit: int = 0, seed: int = 0,
                   tokenizer_nlp=None) -> list[Example]:
-    """`name:split` for public corpora, or a path to a JSONL file of your own annotations."""
+    """`name:split` for public corpora, or a path to a JSONL file of your own annotations;
+    a `*N` suffix repeats that corpus N times (to weigh a small corpus up)."""
     examples: list[Example] = []
     for spec in specs:
+        spec, _, times = spec.partition("*")
+        repeat = int(times) if times else 1
         if spec.endswith(".jsonl") or spec.endswith(".jsonl.gz"):
             if tokenizer_nlp is None:
                 from ..pipeline import load
@@ -47,7 +51,7 @@ def load_examples(specs: list[str], root: Optional[Path], limit: int = 0, seed: 
             part = [e for e in LOADERS[name](split, root) if e.words]
         if limit and len(part) > limit:
             part = random.Random(seed).sample(part, limit)
-        examples.extend(part)
+        examples.extend(part * repeat)
     return examples
 
 
@@ -167,7 +171,8 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     history, best, seconds = fit(
         model, steps=steps, make_batches=lambda: batches(lengths, batch_size, rng), forward_loss=forward_loss,
         opt=opt, sched=sched, device=device, eval_every=int(tcfg["eval_every"]),
-        evaluate=evaluate if dev_ex else None, save=lambda: model.save_pretrained(output), log=log)
+        evaluate=evaluate if dev_ex else None, save=lambda: model.save_pretrained(output), log=log,
+        precision=str(tcfg.get("precision", "auto")))
     result = {"output": str(output), "steps": steps, "seconds": seconds,
               "best": best, "history": history, "train_examples": len(train_ex), "seed": seed,
               "config": str(config_path)}

@@ -79,7 +79,8 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     history, best, seconds = fit(
         model, steps=steps, make_batches=lambda: batches(lengths, int(tcfg["batch_size"]), rng),
         forward_loss=forward_loss, opt=opt, sched=sched, device=device, eval_every=int(tcfg["eval_every"]),
-        evaluate=evaluate if dev_ex else None, save=lambda: model.save_pretrained(output), log=log)
+        evaluate=evaluate if dev_ex else None, save=lambda: model.save_pretrained(output), log=log,
+        precision=str(tcfg.get("precision", "auto")))
     result = {"output": str(output), "steps": steps, "seconds": seconds, "best": best, "history": history,
               "train_pairs": len(train_ex), "seed": int(tcfg["seed"]), "config": str(config_path)}
     (output / "training.json").write_text(json.dumps(result, indent=2) + "\n")
