@@ -153,24 +153,35 @@ def _train(train, config: Path, output: Optional[Path], data_dir: Optional[Path]
 
 @evaluate_app.command("ner")
 def evaluate_ner(
-    corpus: str = typer.Option(..., "--corpus", help="ebmnlp or jnlpba."),
+    corpus: str = typer.Option(..., "--corpus", help="ebmnlp, jnlpba or t1d_cell_therapy."),
     split: str = typer.Option("test", "--split"),
     model: str = typer.Option("tagger", "--model", help="Model folder, or a name under models/."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir"),
     limit: int = typer.Option(0, "--limit", help="Score only the first N documents (0: all)."),
+    source: Optional[str] = typer.Option(None, "--source", help="t1d_cell_therapy: spans from the pipeline's doc.ents "
+                                         "(default), the tagger alone, or the vocabulary alone."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Score the entity tagger."""
+    from .evaluation import in_domain
     from .evaluation.ner import evaluate
     from .training.corpora import CorpusNotFound
 
     try:
-        result = evaluate(corpus, split, model, data_dir, limit)
+        if corpus == in_domain.CORPUS:
+            result = in_domain.evaluate_ner(split, model, source or "pipeline", limit)
+        elif source not in (None, "tagger"):
+            raise ValueError(f"--source {source} applies to {in_domain.CORPUS} only; {corpus} scores the tagger")
+        else:
+            result = evaluate(corpus, split, model, data_dir, limit)
     except (CorpusNotFound, FileNotFoundError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
     if as_json:
         typer.echo(json.dumps(result))
+        return
+    if corpus == in_domain.CORPUS:
+        console.print("\n".join(in_domain.summary_lines(result)))
         return
     m = result["metrics"]
     console.print(f"{corpus} {split}: macro F1 {m['macro_f1']:.4f} ({m['documents']} documents)")
@@ -192,19 +203,26 @@ def train_relations(
 
 @evaluate_app.command("relations")
 def evaluate_relations(
-    corpus: str = typer.Option("evidence_inference", "--corpus", help="evidence_inference."),
+    corpus: str = typer.Option("evidence_inference", "--corpus", help="evidence_inference or t1d_cell_therapy."),
     split: str = typer.Option("test", "--split"),
     model: str = typer.Option("relations", "--model", help="Model folder, or a name under models/."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir"),
     limit: int = typer.Option(0, "--limit", help="Score only the first N prompts (0: all)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="t1d_cell_therapy: the pipeline config to score "
+                                          "(default: the packaged one)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Score the relation classifier (abstract only, and with the gold evidence sentence)."""
+    """Score the relation classifier (abstract only, and with the gold evidence sentence), or the
+    whole pipeline's relations on the in-domain corpus."""
+    from .evaluation import in_domain
     from .evaluation.relations import evaluate
     from .training.corpora import CorpusNotFound
 
+    if corpus == in_domain.CORPUS:
+        _evaluate_in_domain_relations(split, model, limit, config, as_json)
+        return
     if corpus != "evidence_inference":
-        console.print(f"[red]error:[/] unknown corpus {corpus!r}; choose evidence_inference")
+        console.print(f"[red]error:[/] unknown corpus {corpus!r}; choose evidence_inference or {in_domain.CORPUS}")
         raise typer.Exit(2)
     try:
         result = evaluate(split, model, data_dir, limit)
@@ -217,6 +235,26 @@ def evaluate_relations(
     m = result["metrics"]
     console.print(f"evidence_inference {split}: macro F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}, "
                   f"oracle macro F1 {m['oracle_macro_f1']:.4f} ({m['prompts']} prompts)")
+
+
+def _evaluate_in_domain_relations(split: str, model: str, limit: int, config: Optional[Path], as_json: bool) -> None:
+    """The pipeline (rules or whatever its config runs) scored on the corpus's relations."""
+    from .evaluation import in_domain
+
+    try:
+        if model != "relations":
+            raise ValueError(f"--model names the Evidence Inference classifier; {in_domain.CORPUS} scores the "
+                             "whole pipeline (choose its config with --config)")
+        if config is not None and not config.is_file():
+            raise FileNotFoundError(f"config not found: {config}")
+        result = in_domain.evaluate_relations(split, limit, config=str(config) if config else None)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        console.print("\n".join(in_domain.summary_lines(result)))
 
 
 def _version(nlp) -> str:
