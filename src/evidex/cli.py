@@ -181,7 +181,7 @@ def evaluate_ner(
         typer.echo(json.dumps(result))
         return
     if corpus == in_domain.CORPUS:
-        console.print("\n".join(in_domain.summary_lines(result)))
+        typer.echo("\n".join(in_domain.summary_lines(result)))
         return
     m = result["metrics"]
     console.print(f"{corpus} {split}: macro F1 {m['macro_f1']:.4f} ({m['documents']} documents)")
@@ -254,7 +254,7 @@ def _evaluate_in_domain_relations(split: str, model: str, limit: int, config: Op
     if as_json:
         typer.echo(json.dumps(result))
     else:
-        console.print("\n".join(in_domain.summary_lines(result)))
+        typer.echo("\n".join(in_domain.summary_lines(result)))
 
 
 def _version(nlp) -> str:
