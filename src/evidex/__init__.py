@@ -4,6 +4,7 @@
     nlp = evidex.load()                       # a spaCy Language
     for row in evidex.extract(evidex.read("abstracts.jsonl")):
         ...                                   # evidence rows (and {"doc_id", "error"} rows)
+    evidex.render(doc)                        # displaCy view of a processed Doc (Jupyter)
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from spacy.language import Language
 
+from .display import render
 from .pipeline import __version__, load
 from .readers import read
 from .records import ReadError, Record
 from .table import rows as _rows
 
-__all__ = ["load", "read", "extract", "rows", "Record", "ReadError", "__version__"]
+__all__ = ["load", "read", "extract", "rows", "render", "Record", "ReadError", "__version__"]
 
 
 def rows(doc, model_version: Optional[str] = None) -> Iterator[dict[str, Any]]:

@@ -21,6 +21,9 @@ class OutFormat(str, Enum):
     tsv = "tsv"
     jsonl = "jsonl"
     parquet = "parquet"
+    bioc_json = "bioc-json"
+    bioc_xml = "bioc-xml"
+    pubtator = "pubtator"
 
 
 class InFormat(str, Enum):
@@ -64,8 +67,9 @@ def extract(
 
     from . import load, read
     from .engine import Summary, run
+    from .interchange import ExtractOutput, extract_formats
     from .schema import COLUMNS, ERROR_COLUMNS
-    from .writers import TableWriter, format_for
+    from .writers import TableWriter
 
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
@@ -74,7 +78,7 @@ def extract(
     if config is not None and not config.is_file():
         console.print(f"[red]error:[/] config not found: {config}")
         raise typer.Exit(2)
-    out_format = format_for(output, fmt.value if fmt else None)
+    doc_format, out_format = extract_formats(output, fmt.value if fmt else None)  # doc_format: BioC/PubTator
     try:
         if output.is_dir():
             raise IsADirectoryError(f"{output} is a folder; give a file name")
@@ -92,16 +96,17 @@ def extract(
     overrides = {"components.tagger.device": device.value}
     nlp = load(config, overrides=overrides)
     summary = Summary()
-    suffix = output.suffix or f".{out_format}"
+    suffix = f".{out_format}" if doc_format else (output.suffix or f".{out_format}")
     errors_path = sidecar(output, "errors", suffix)
     show = not quiet and sys.stderr.isatty()
-    with TableWriter(output, COLUMNS, out_format) as table, TableWriter(errors_path, ERROR_COLUMNS, out_format) as errors, \
+    main = ExtractOutput(output, doc_format, _version(nlp)) if doc_format else TableWriter(output, COLUMNS, out_format)
+    with main as table, TableWriter(errors_path, ERROR_COLUMNS, out_format) as errors, \
             Progress(TextColumn("[bold]extract"), BarColumn(), MofNCompleteColumn(), TextColumn("docs"),
                      TextColumn("{task.fields[rows]} rows, {task.fields[errors]} errors"), TimeElapsedColumn(),
                      console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("extract", total=None, rows=0, errors=0)
         items = read(inputs, input_format.value)
-        for event in run(nlp, items, batch_size=batch_size, summary=summary):
+        for event in run(nlp, items, batch_size=batch_size, summary=summary, on_doc=getattr(table, "on_doc", None)):
             if event[0] == "row":
                 table.write(event[1])
             else:
@@ -110,7 +115,7 @@ def extract(
                 progress.update(task, advance=1, rows=summary.rows, errors=summary.errors)
     report = {**summary.as_dict(), "docs_per_second": round(summary.read / summary.seconds, 2) if summary.seconds else None,
               "inputs": [str(p) for p in inputs], "output": str(output), "errors_file": str(errors_path),
-              "format": out_format, "no_finding_ids": summary.no_finding_ids, "model_version": _version(nlp)}
+              "format": doc_format or out_format, "no_finding_ids": summary.no_finding_ids, "model_version": _version(nlp)}
     sidecar(output, "summary", ".json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if not quiet:
         console.print(
@@ -255,6 +260,209 @@ def _evaluate_in_domain_relations(split: str, model: str, limit: int, config: Op
         typer.echo(json.dumps(result))
     else:
         typer.echo("\n".join(in_domain.summary_lines(result)))
+
+
+@app.command()
+def report(
+    tables: List[Path] = typer.Argument(..., help="Evidence tables (.csv, .tsv, .jsonl, .parquet) or folders of shards."),
+    output: Path = typer.Option(..., "-o", "--output", help="The HTML report to write."),
+    records: List[Path] = typer.Option([], "--records", help="The abstracts the tables came from, for publication years (repeatable)."),
+    title: str = typer.Option("Evidence report", "--title", help="The page's title."),
+    detail_limit: int = typer.Option(250_000, "--detail-limit", min=1, help="List at most this many findings with their sentences (the most confident); all are counted."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line."),
+) -> None:
+    """Build a self-contained HTML evidence report: evidence map, finding lists, plots, provenance."""
+    from .report import build_report
+
+    try:
+        info = build_report(tables, output, records=records, title=title, detail_limit=detail_limit)
+    except (ValueError, OSError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    if not quiet:
+        listed = "" if info["detail_rows"] == info["rows"] else f", {info['detail_rows']:,} listed with sentences"
+        console.print(f"{info['rows']:,} findings from {info['documents']:,} documents{listed} -> {info['path']} "
+                      f"({info['bytes'] / 1e6:.2f} MB, {info['seconds']:.1f} s)")
+
+
+class DocFormat(str, Enum):
+    bioc_json = "bioc-json"
+    bioc_xml = "bioc-xml"
+    pubtator = "pubtator"
+
+
+@app.command()
+def show(
+    source: Path = typer.Argument(..., help="Records to run the pipeline on (.txt, .jsonl, .csv, .tsv, PubMed .xml), or a BioC/PubTator file to view as annotated."),
+    doc_id: str = typer.Option(..., "--id", help="The document's id."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML file to write (default: standard output)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Pipeline config (.cfg); default: the packaged one."),
+) -> None:
+    """Render one document with displaCy: its entity spans, and its relations listed under the text."""
+    from . import display, interchange
+
+    if not source.exists():
+        console.print(f"[red]error:[/] input not found: {source}")
+        raise typer.Exit(2)
+    try:
+        doc = _find_annotated(source, doc_id) if interchange.format_of(source) else _find_processed(source, doc_id, config)
+    except (ValueError, LookupError) as exc:
+        console.print(f"[red]error:[/] {exc.args[0] if exc.args else exc}")
+        raise typer.Exit(2)
+    html = display.page(doc)
+    if output is None:
+        typer.echo(html)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(html, encoding="utf-8")
+        console.print(f"{doc_id} -> {output}")
+
+
+def _find_annotated(source: Path, doc_id: str):
+    from . import interchange
+
+    for doc in interchange.read(source):
+        if doc.id == doc_id:
+            return doc
+    raise LookupError(f"no document with id {doc_id!r} in {source}")
+
+
+def _find_processed(source: Path, doc_id: str, config: Optional[Path]):
+    from . import load, read
+    from .pipeline import make_doc
+    from .records import ReadError
+
+    for item in read(source):
+        if item.id == doc_id:
+            if isinstance(item, ReadError):
+                raise LookupError(f"record {doc_id!r} could not be read: {item.reason}")
+            nlp = load(config)
+            return nlp(make_doc(nlp, item))
+    raise LookupError(f"no record with id {doc_id!r} in {source}")
+
+
+@app.command("import")
+def import_annotations(
+    inputs: List[Path] = typer.Argument(..., help="BioC JSON, BioC XML or PubTator files."),
+    output: Path = typer.Option(..., "-o", "--output", help="Training JSONL to write (see README, Fine-tuning the tagger)."),
+    input_format: Optional[DocFormat] = typer.Option(None, "--input-format", help="Default: from each file's name or content."),
+    label: List[str] = typer.Option([], "--label", help="TYPE=LABEL: train the input's TYPE as the tagger type LABEL (repeatable)."),
+    drop: List[str] = typer.Option([], "--drop", help="Leave the input's TYPE out (repeatable)."),
+    types: Optional[str] = typer.Option(None, "--types", help="Comma-separated tagger types the corpus annotates (default: those it has)."),
+) -> None:
+    """Turn BioC/PubTator annotations into training data for `evidex train ner`."""
+    from itertools import chain
+
+    from . import interchange
+    from .interchange.training import training_examples, write_jsonl
+
+    mapping = {}
+    for item in label:
+        source_type, sep, target = item.partition("=")
+        if not sep or not source_type or not target:
+            console.print(f"[red]error:[/] --label {item!r}: write TYPE=LABEL, e.g. --label Disease=POPULATION")
+            raise typer.Exit(2)
+        mapping[source_type] = target
+    missing = [str(p) for p in inputs if not p.is_file()]
+    if missing:
+        console.print(f"[red]error:[/] input not found: {', '.join(missing)}")
+        raise typer.Exit(2)
+    fmt = input_format.value if input_format else None
+    try:
+        docs = chain.from_iterable(interchange.read(p, fmt) for p in inputs)
+        examples, result = training_examples(docs, mapping, drop, [t.strip() for t in types.split(",")] if types else None)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    write_jsonl(output, examples)
+    kept = ", ".join(f"{k} {v}" for k, v in result.entities.most_common()) or "none"
+    left = ", ".join(f"{k} {v}" for k, v in result.left_out.most_common())
+    console.print(f"{result.documents} documents -> {output}; entities: {kept}"
+                  + (f"; left out: {left}" if left else "") + f"; types: {', '.join(result.types) or 'none'}")
+
+
+@evaluate_app.command("linking")
+def evaluate_linking(
+    corpus: str = typer.Option("t1d_cell_therapy", "--corpus", help="t1d_cell_therapy (gold concept ids on its entities)."),
+    split: str = typer.Option("test", "--split", help="train, dev or test."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Candidate threshold (default: the pipeline config's)."),
+    sweep: bool = typer.Option(False, "--sweep", help="Also score thresholds 0.30, 0.35, ..., 0.95 (to choose one on dev)."),
+    errors: int = typer.Option(0, "--errors", help="List up to N wrong links."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Pipeline config (.cfg) whose linker to score."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Score the linker: gold spans given, it predicts a KB id or NIL for each."""
+    from .evaluation.linking import evaluate
+
+    grid = [round(0.30 + 0.05 * i, 2) for i in range(14)] if sweep else []
+    try:
+        result = evaluate(corpus, split, threshold, grid, str(config) if config else None, errors=errors)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    m = result["metrics"]
+    nil = m["nil"]
+    typer.echo(f"{corpus} {split}: accuracy {m['accuracy']:.4f} on {m['mentions']} mentions (threshold {m['threshold']}); "
+               f"exact matching alone {m['exact_only_accuracy']:.4f}")
+    for label, s in m["per_label"].items():
+        typer.echo(f"  {label:12s} accuracy {s['accuracy']:.4f}  ({s['mentions']} mentions)")
+    typer.echo(f"  in-KB accuracy {m['in_kb_accuracy']:.4f}; linked precision {m['linked_precision']:.4f}; "
+               f"NIL P {nil['precision']:.4f} R {nil['recall']:.4f} F1 {nil['f1']:.4f} ({nil['gold']} gold NIL)")
+    for row in result.get("sweep", []):
+        typer.echo(f"  threshold {row['threshold']:.2f}: accuracy {row['accuracy']:.4f}")
+    for e in result.get("errors", []):
+        typer.echo(f"  {e['doc_id']} {e['entity']} {e['label']} {e['text']!r}: gold {e['gold']}, got {e['predicted']} "
+                   f"({e['how']}, {e['score']})")
+
+
+corpus_app = typer.Typer(no_args_is_help=True, help="Annotated corpora: validate and convert.")
+app.add_typer(corpus_app, name="corpus")
+
+
+class CorpusFormat(str, Enum):
+    jsonl = "jsonl"
+    docbin = "docbin"
+    brat = "brat"
+
+
+@corpus_app.command("convert")
+def corpus_convert(
+    source: Path = typer.Argument(..., exists=True, help="Corpus JSONL, spaCy DocBin (.spacy) or brat folder."),
+    to: CorpusFormat = typer.Option(..., "--to", help="Format to write."),
+    output: Path = typer.Option(..., "-o", "--output", help="File (.jsonl, .spacy) or folder (brat) to write."),
+    source_format: Optional[CorpusFormat] = typer.Option(None, "--from", help="Default: from the source's suffix (a folder is brat)."),
+) -> None:
+    """Convert an annotated corpus between JSONL, spaCy DocBin and brat (validated both ways)."""
+    from .corpus.convert import ConversionError, convert
+
+    try:
+        n = convert(source, output, to.value, source_format.value if source_format else None)
+    except (ConversionError, OSError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    console.print(f"{n} documents -> {output} ({to.value})")
+
+
+@corpus_app.command("validate")
+def corpus_validate(
+    paths: List[Path] = typer.Argument(..., help="Corpus JSONL files."),
+    require_kb_ids: bool = typer.Option(False, "--require-kb-ids", help="Every concept entity needs a gold kb_id."),
+) -> None:
+    """Check corpus files against GUIDELINES.md; exit 1 if any problem is found."""
+    from .corpus.validate import validate
+
+    failed = False
+    for path in paths:
+        problems = validate(path, require_kb_ids=require_kb_ids)
+        for problem in problems:
+            typer.echo(problem)
+        failed = failed or bool(problems)
+        typer.echo(f"{path}: {len(problems)} problem(s)" if problems else f"{path}: valid")
+    if failed:
+        raise typer.Exit(1)
 
 
 def _version(nlp) -> str:
