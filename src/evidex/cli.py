@@ -41,6 +41,11 @@ class Device(str, Enum):
     cuda = "cuda"
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 def sidecar(out: Path, kind: str, suffix: str) -> Path:
     """`evidence.csv` -> `evidence.errors.csv` / `evidence.summary.json`."""
     return out.with_name(f"{out.stem}.{kind}{suffix}")
@@ -54,15 +59,21 @@ def main() -> None:
 @app.command()
 def extract(
     inputs: List[Path] = typer.Argument(..., help="Files or folders: .txt, .jsonl, .csv, .tsv, PubMed .xml (each may be .gz)."),
-    output: Path = typer.Option(..., "-o", "--output", help="The evidence table to write."),
+    output: Path = typer.Option(..., "-o", "--output", help="The evidence table to write; a path without a suffix is a folder of Parquet shards (resumable)."),
     fmt: Optional[OutFormat] = typer.Option(None, "--format", "-f", help="Output format (default: from the suffix, else csv)."),
     input_format: InFormat = typer.Option(InFormat.auto, "--input-format", help="Input format (default: from each file's suffix)."),
     device: Device = typer.Option(Device.auto, "--device", help="Where the transformer models run."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per pipeline batch."),
     config: Optional[Path] = typer.Option(None, "--config", help="Pipeline config (.cfg); default: the packaged one."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Processes for the CPU stages before the transformer (0: none; default: one per spare core with CUDA, else 0)."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local: this machine; ray: a Ray cluster (pip install 'evidex[ray]'), folder output only."),
+    shard_size: int = typer.Option(10_000, "--shard-size", min=1, help="Folder output: input records per shard."),
+    resume: bool = typer.Option(True, "--resume/--overwrite", help="Folder output: continue the job already in OUT (default), or start it afresh."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start one on this machine)."),
 ) -> None:
-    """Extract evidence rows from abstracts into a table (plus a .errors table and a .summary.json)."""
+    """Extract evidence rows from abstracts into a table (plus a .errors table and a .summary.json),
+    or into a folder of Parquet shards with a manifest (resumable)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import load, read
@@ -78,6 +89,14 @@ def extract(
     if config is not None and not config.is_file():
         console.print(f"[red]error:[/] config not found: {config}")
         raise typer.Exit(2)
+    from .engine.folder import is_folder_output
+    from .engine.workers import default_workers
+
+    workers = default_workers(device.value) if workers is None else workers
+    if is_folder_output(output, fmt.value if fmt else None) or engine == Engine.ray:
+        _extract_folder(inputs, output, fmt, input_format, device, batch_size, config, quiet, workers, engine,
+                        shard_size, resume, ray_address)
+        return
     doc_format, out_format = extract_formats(output, fmt.value if fmt else None)  # doc_format: BioC/PubTator
     try:
         if output.is_dir():
@@ -106,7 +125,8 @@ def extract(
                      console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("extract", total=None, rows=0, errors=0)
         items = read(inputs, input_format.value)
-        for event in run(nlp, items, batch_size=batch_size, summary=summary, on_doc=getattr(table, "on_doc", None)):
+        for event in run(nlp, items, batch_size=batch_size, summary=summary, on_doc=getattr(table, "on_doc", None),
+                         workers=workers):
             if event[0] == "row":
                 table.write(event[1])
             else:
@@ -123,6 +143,53 @@ def extract(
             f"{summary.errors} errors; {summary.rows} rows in {summary.seconds:.1f} s -> {output}"
             + (f" (errors: {errors_path})" if summary.errors else "")
         )
+
+
+def _extract_folder(inputs, output: Path, fmt, input_format, device, batch_size: int, config, quiet: bool,
+                    workers: int, engine, shard_size: int, resume: bool, ray_address) -> None:
+    """`extract` into a folder of Parquet shards (see evidex.engine.folder)."""
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+    from .engine.folder import FolderError, extract_to_folder, is_folder_output
+
+    if not is_folder_output(output, fmt.value if fmt else None):
+        console.print(f"[red]error:[/] a folder output is Parquet shards: give -o a path without a suffix "
+                      f"(and --format parquet or none), not {output}")
+        raise typer.Exit(2)
+    if device == Device.cuda:
+        import torch
+        if engine == Engine.local and not torch.cuda.is_available():
+            console.print("[red]error:[/] --device cuda, but torch sees no CUDA device")
+            raise typer.Exit(2)
+    overrides = {"components.tagger.device": device.value}
+    nlp = text = None
+    if engine == Engine.ray:
+        from thinc.api import Config
+
+        from .pipeline import default_config_path
+        text = Config().from_disk(config or default_config_path(), overrides=overrides).to_str()
+    else:
+        from . import load
+        nlp = load(config, overrides=overrides)
+    show = not quiet and sys.stderr.isatty()
+    with Progress(TextColumn("[bold]extract"), TextColumn("{task.completed} docs"),
+                  TextColumn("{task.fields[rows]} rows, {task.fields[errors]} errors"), TimeElapsedColumn(),
+                  console=console, disable=not show, transient=True) as progress:
+        task = progress.add_task("extract", total=None, rows=0, errors=0)
+        try:
+            report = extract_to_folder(
+                inputs, output, nlp=nlp, config=text, input_format=input_format.value, engine=engine.value,
+                workers=workers, batch_size=batch_size, shard_size=shard_size, overwrite=not resume,
+                on_progress=lambda s: progress.update(task, completed=s.read, rows=s.rows, errors=s.errors),
+                ray_options={"address": ray_address})
+        except (FolderError, RuntimeError) as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2)
+    if not quiet:
+        t, run = report["total"], report["this_run"]
+        console.print(f"this run: {run['read']} docs in {run['seconds']:.1f} s; folder total: {t['records']} docs, "
+                      f"{t['with_findings']} with findings, {t['no_finding']} without, {t['errors']} errors, "
+                      f"{t['rows']} rows in {report['shards']} shards -> {output}")
 
 
 train_app = typer.Typer(no_args_is_help=True, help="Train evidex models from config files.")

@@ -1,12 +1,20 @@
 """The local engine: records in, rows and error rows out, in batches, on one machine.
 
+With `workers=0` everything runs in this process. With `workers=N` the CPU stages before the
+transformer core (tokenising, sentences, abbreviations, rules) run in N worker processes,
+which work ahead on the next batches while this process runs the core and the components
+after it over whole batches (the tagger sorts a batch's windows by length, so large batches
+pad little). Either way each batch runs in a spaCy memory zone, so the string store does not
+grow with the corpus.
+
 A batch that fails in the pipeline is re-run one document at a time, so one bad document
-becomes one error row and the others still give their rows. Every record read ends as rows,
-as "read, no finding", or as an error row; `Summary` counts each.
+becomes one error row and the others still give their rows. Every item read ends as rows and
+one ("doc", ...) event, or as one ("error", ...) event, in input order; `Summary` counts each.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
@@ -16,6 +24,9 @@ from spacy.language import Language
 from ..pipeline import make_doc, model_version
 from ..records import ReadError, Record
 from ..table import rows as table_rows
+from .stages import Split, config_text, split
+
+Item = Union[Record, ReadError]
 
 
 @dataclass
@@ -27,6 +38,7 @@ class Summary:
     rows: int = 0
     seconds: float = 0.0
     no_finding_ids: list[str] = field(default_factory=list)
+    keep_ids: bool = True  # False for corpus-sized runs: the ids then live in the output's records table
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("read", "with_findings", "no_finding", "errors", "rows", "seconds")}
@@ -39,20 +51,46 @@ class Summary:
 # What run() yields: ("row", row), ("error", error row), ("doc", doc_id, n_rows) once per record read.
 Event = tuple
 
+# records per chunk sent to a worker: enough to amortise the hand-over, small enough to spread
+MAX_CHUNK = 64
 
-def _process(nlp: Language, batch: list[Record], version: str,
-             on_doc: Optional[Callable[[Any], None]] = None) -> Iterator[Event]:
+
+def _full(nlp: Language, records: list[Record]) -> list[tuple[Any, Optional[str]]]:
+    """(doc, None) or (None, reason) per record, the whole pipeline in this process."""
     try:
-        docs = list(nlp.pipe((make_doc(nlp, r) for r in batch), batch_size=len(batch)))
-        results = [(r, doc, None) for r, doc in zip(batch, docs)]
+        return [(doc, None) for doc in nlp.pipe((make_doc(nlp, r) for r in records), batch_size=len(records))]
     except Exception:  # isolate the document that broke the batch
-        results = []
-        for record in batch:
-            try:
-                results.append((record, nlp(make_doc(nlp, record)), None))
-            except Exception as exc:  # noqa: BLE001 - reported as an error row, never raised
-                results.append((record, None, f"pipeline failed: {type(exc).__name__}: {exc}"))
-    for record, doc, error in results:
+        return [_one(nlp, r) for r in records]
+
+
+def _one(nlp: Language, record: Record) -> tuple[Any, Optional[str]]:
+    try:
+        return nlp(make_doc(nlp, record)), None
+    except Exception as exc:  # noqa: BLE001 - reported as an error row, never raised
+        return None, f"pipeline failed: {type(exc).__name__}: {exc}"
+
+
+def _from_core(nlp: Language, parts: Split, records: list[Record], docs: list, failed: dict[int, str]
+               ) -> list[tuple[Any, Optional[str]]]:
+    """Finish Docs the workers prepared: the core and later components, over the whole batch."""
+    kept = [r for i, r in enumerate(records) if i not in failed]
+    try:
+        if parts.has_core and docs:
+            docs = list(nlp.pipe(docs, disable=list(parts.before_core), batch_size=len(docs)))
+        done = iter([(doc, None) for doc in docs])
+    except Exception:  # isolate the document that broke the batch, from a fresh Doc
+        done = iter([_one(nlp, r) for r in kept])
+    return [(None, failed[i]) if i in failed else next(done) for i in range(len(records))]
+
+
+def _events(batch: list[Item], results: list[tuple[Any, Optional[str]]], version: str,
+            on_doc: Optional[Callable[[Any], None]]) -> Iterator[Event]:
+    done = iter(results)
+    for item in batch:
+        if isinstance(item, ReadError):
+            yield ("error", item.row())
+            continue
+        doc, error = next(done)
         if error is None:
             try:
                 rows = list(table_rows(doc, version))
@@ -61,46 +99,99 @@ def _process(nlp: Language, batch: list[Record], version: str,
             except Exception as exc:  # noqa: BLE001 - a bad relation is one error row
                 error = f"building rows failed: {type(exc).__name__}: {exc}"
         if error is not None:
-            yield ("error", {"doc_id": record.id, "error": error})
+            yield ("error", {"doc_id": item.id, "error": error})
             continue
-        for row in rows:
-            yield ("row", row)
-        yield ("doc", record.id, len(rows))
+        yield from (("row", row) for row in rows)
+        yield ("doc", item.id, len(rows))
 
 
-def run(nlp: Language, items: Iterable[Union[Record, ReadError]], batch_size: int = 64,
-        summary: Summary | None = None, on_doc: Optional[Callable[[Any], None]] = None) -> Iterator[Event]:
+def _batches(items: Iterable[Item], batch_size: int) -> Iterator[list[Item]]:
+    """Items in order, cut so each batch holds `batch_size` records (read errors ride along)."""
+    batch: list[Item] = []
+    records = 0
+    for item in items:
+        batch.append(item)
+        if isinstance(item, Record):
+            records += 1
+            if records >= batch_size:
+                yield batch
+                batch, records = [], 0
+    if batch:
+        yield batch
+
+
+def tally(summary: Summary, event: Event) -> None:
+    """Count one event in `summary`."""
+    if event[0] == "row":
+        summary.rows += 1
+        return
+    summary.read += 1
+    if event[0] == "error":
+        summary.errors += 1
+    elif event[2]:
+        summary.with_findings += 1
+    else:
+        summary.no_finding += 1
+        if summary.keep_ids:
+            summary.no_finding_ids.append(event[1])
+
+
+def run(nlp: Language, items: Iterable[Item], batch_size: int = 64, summary: Summary | None = None,
+        on_doc: Optional[Callable[[Any], None]] = None, workers: int = 0) -> Iterator[Event]:
     """Process records in batches; count every record in `summary`. `on_doc(doc)` is called
-    once per processed Doc, before its rows are yielded."""
+    once per processed Doc, before its rows are yielded; the Doc is valid only during the call.
+    `workers`: processes for the CPU stages (0: all in this process)."""
     summary = summary if summary is not None else Summary()
     version = model_version(nlp)
     start = time.perf_counter()
-    batch: list[Record] = []
 
-    def flush():
-        for event in _process(nlp, batch, version, on_doc):
-            if event[0] == "row":
-                summary.rows += 1
-            elif event[0] == "error":
-                summary.errors += 1
-            elif event[2]:
-                summary.with_findings += 1
-            else:
-                summary.no_finding += 1
-                summary.no_finding_ids.append(event[1])
+    def counted(events: Iterator[Event]) -> Iterator[Event]:
+        for event in events:
+            tally(summary, event)
+            summary.seconds = round(time.perf_counter() - start, 3)
             yield event
-        batch.clear()
-        summary.seconds = round(time.perf_counter() - start, 3)
 
-    for item in items:
-        summary.read += 1
-        if isinstance(item, ReadError):
-            summary.errors += 1
-            yield ("error", item.row())
-            continue
-        batch.append(item)
-        if len(batch) >= batch_size:
-            yield from flush()
-    if batch:
-        yield from flush()
+    if workers <= 0:
+        for batch in _batches(items, batch_size):
+            with nlp.memory_zone():
+                records = [r for r in batch if isinstance(r, Record)]
+                yield from counted(_events(batch, _full(nlp, records) if records else [], version, on_doc))
+    else:
+        yield from counted(_run_with_workers(nlp, items, batch_size, on_doc, workers, version))
     summary.seconds = round(time.perf_counter() - start, 3)
+
+
+def _run_with_workers(nlp: Language, items: Iterable[Item], batch_size: int,
+                      on_doc: Optional[Callable[[Any], None]], workers: int, version: str) -> Iterator[Event]:
+    from .docbytes import unpack
+    from .workers import StagePool
+
+    parts = split(nlp)
+    chunk = max(1, min(MAX_CHUNK, math.ceil(batch_size / workers)))
+    per_batch = math.ceil(batch_size / chunk)
+
+    def chunks() -> Iterator[tuple[Any, list[Record]]]:
+        for batch in _batches(items, batch_size):
+            records = [r for r in batch if isinstance(r, Record)]
+            pieces = [records[i:i + chunk] for i in range(0, len(records), chunk)] or [[]]
+            for k, piece in enumerate(pieces):
+                yield (batch if k == len(pieces) - 1 else None), piece
+
+    # at least one whole batch ahead, so the workers prepare the next batch while this one runs
+    with StagePool(config_text(nlp), parts.from_core, workers, in_flight=2 * max(workers, per_batch)) as pool:
+        prepared: list[tuple[bytes, dict[int, str]]] = []  # the chunks of the batch being assembled
+        for batch, data, errors in pool.map(chunks()):
+            prepared.append((data, errors))
+            if batch is None:
+                continue
+            records = [r for r in batch if isinstance(r, Record)]
+            with nlp.memory_zone():
+                docs, failed, offset = [], {}, 0
+                for piece_data, piece_errors in prepared:
+                    if piece_data:
+                        docs.extend(unpack(piece_data, nlp.vocab))
+                    failed.update({offset + i: e for i, e in piece_errors.items()})
+                    offset += min(chunk, len(records) - offset)
+                prepared = []
+                yield from _events(batch, _from_core(nlp, parts, records, docs, failed) if records else [],
+                                   version, on_doc)

@@ -36,28 +36,43 @@ def format_of(path: Path) -> str | None:
     return next((k for k, v in _BY_NAME.items() if v is reader), None)
 
 
-def read(paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]], fmt: str = "auto") -> Iterator[Item]:
-    """Yield a Record (or a ReadError) for every abstract in the given files or folders.
-
-    Folders are walked in sorted order and every file with a known suffix is read
-    (`.txt`, `.jsonl`, `.csv`, `.tsv`, `.xml`, each optionally `.gz`).
-    """
+def files(paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]], fmt: str = "auto") -> Iterator[Union[Path, ReadError]]:
+    """The files `read` reads, in its order (folders walked sorted, files of unknown type in a
+    folder skipped), and a ReadError for an input that is missing or a named file of unknown type."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     for path in map(Path, paths):
         if not path.exists():
             yield ReadError(str(path), "input not found")
             continue
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            name = format_of(file) if fmt == "auto" else fmt
-            if name is None:
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in found:
+            if fmt == "auto" and format_of(file) is None:
                 if not path.is_dir():  # a named file of unknown type is an error; in a folder, skip it
                     yield ReadError(str(file), f"unknown input format (suffix {file.suffix!r})")
                 continue
-            if name not in _BY_NAME:
-                raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-            try:
-                yield from _BY_NAME[name](file)
-            except OSError as exc:  # unreadable file, broken gzip stream...
-                yield ReadError(str(file), f"cannot read file: {exc}")
+            yield file
+
+
+def read_file(file: Path, fmt: str = "auto") -> Iterator[Item]:
+    """Records (and ReadErrors) of one file, in the format named or the one its suffix says."""
+    name = format_of(file) if fmt == "auto" else fmt
+    if name not in _BY_NAME:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        yield from _BY_NAME[name](file)
+    except OSError as exc:  # unreadable file, broken gzip stream...
+        yield ReadError(str(file), f"cannot read file: {exc}")
+
+
+def read(paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]], fmt: str = "auto") -> Iterator[Item]:
+    """Yield a Record (or a ReadError) for every abstract in the given files or folders.
+
+    Folders are walked in sorted order and every file with a known suffix is read
+    (`.txt`, `.jsonl`, `.csv`, `.tsv`, `.xml`, each optionally `.gz`).
+    """
+    for entry in files(paths, fmt):
+        if isinstance(entry, ReadError):
+            yield entry
+        else:
+            yield from read_file(entry, fmt)
