@@ -140,6 +140,31 @@ def test_every_table_format_reads_the_same(tmp_path, example_rows):
     assert [s.rows for s in folder.sources] == [half, len(example_rows) - half]
 
 
+def test_extract_output_folder_is_read_as_one(tmp_path, example_rows):
+    """`evidex extract -o FOLDER`: evidence/ and errors/ shards, records/ (not evidence), summary.json."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "out"
+    half = len(example_rows) // 2
+    write_table(folder / "evidence" / "part-00000.parquet", example_rows[:half], COLUMNS)
+    write_table(folder / "evidence" / "part-00001.parquet", example_rows[half:], COLUMNS)
+    write_table(folder / "errors" / "part-00001.parquet", [{"doc_id": "X-9", "error": "no abstract"}], ERROR_COLUMNS)
+    (folder / "records").mkdir()
+    pq.write_table(pa.table({"record": [0], "doc_id": ["X-9"], "status": ["error"]}), folder / "records" / "part-00000.parquet")
+    (folder / "summary.json").write_text(json.dumps({
+        "model_version": "evidex-test", "total": {"records": 7, "with_findings": 6, "no_finding": 0, "errors": 1,
+                                                  "rows": len(example_rows)}, "this_run": {"seconds": 2.5}}), encoding="utf-8")
+    loaded = inputs.load([folder])
+    assert loaded.rows == len(example_rows) and loaded.error_rows == 1
+    assert loaded.summaries == [{"read": 7, "with_findings": 6, "no_finding": 0, "errors": 1, "rows": len(example_rows),
+                                 "seconds": 2.5, "model_version": "evidex-test"}]
+    out = tmp_path / "report.html"
+    build_report([folder], out)
+    html = out.read_text(encoding="utf-8")
+    assert re.search(r'data-prov="extraction">read 7 · with findings 6 · no finding 0 · errors 1 · rows \d+ · seconds 2.5<', html)
+
+
 def test_bad_tables_are_refused_with_the_reason(tmp_path, example_rows):
     missing = tmp_path / "other.csv"
     missing.write_text("id,text\n1,hello\n", encoding="utf-8")

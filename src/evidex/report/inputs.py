@@ -1,8 +1,9 @@
 """Evidence tables in, for the report: any of evidex's table formats, or folders of shards.
 
 A table `OUT.ext` may have its sidecars beside it (`OUT.errors.ext`, `OUT.summary.json`, as
-`evidex extract` writes them); a folder is read whole: every table file in it (sharded output),
-its `*.errors.*` tables and `*.summary.json` files. The sidecars give the provenance: how many
+`evidex extract` writes them). A folder that `evidex extract -o FOLDER` wrote is read as such
+(`evidence/` shards, `errors/` shards, `summary.json`); any other folder is read whole: every
+table file in it, its `*.errors.*` tables and `*.summary.json` files. The sidecars give the provenance: how many
 records were read and failed, how long it took, which models ran.
 """
 
@@ -141,11 +142,35 @@ def _count_rows(path: Path) -> int:
     return _read_arrow(path, fmt).num_rows
 
 
+def summary_counts(summary: dict[str, Any]) -> dict[str, Any]:
+    """The counts of a `.summary.json` beside a table, or of a shard folder's `summary.json`
+    (whose totals cover every run into the folder, and whose seconds are the latest run's)."""
+    if isinstance(summary.get("total"), dict):
+        total = summary["total"]
+        counts = {"read": total.get("records"), **{k: total.get(k) for k in ("with_findings", "no_finding", "errors", "rows")}}
+        counts["seconds"] = (summary.get("this_run") or {}).get("seconds")
+    else:
+        counts = {k: summary.get(k) for k in ("read", "with_findings", "no_finding", "errors", "rows", "seconds")}
+    counts = {k: v for k, v in counts.items() if isinstance(v, (int, float))}
+    if summary.get("model_version"):
+        counts["model_version"] = summary["model_version"]
+    return counts
+
+
 def load(paths: Iterable[Union[str, os.PathLike]]) -> Tables:
     """Every row of every table named (files, or folders of them), with their sidecars."""
     tables: list[tuple[Path, list[Path], list[Path]]] = []
     for path in map(Path, paths):
-        if path.is_dir():
+        if path.is_dir() and (path / "evidence").is_dir():
+            # `evidex extract -o FOLDER`: evidence/, errors/ and records/ shards, one summary.json
+            found = sorted(p for p in (path / "evidence").rglob("*") if p.is_file() and _format(p))
+            if not found:
+                raise ValueError(f"{path / 'evidence'}: no evidence shards yet")
+            errors = sorted(p for p in (path / "errors").rglob("*") if p.is_file() and _format(p))
+            summary = path / "summary.json"
+            tables.append((found[0], errors, [summary] if summary.is_file() else []))
+            tables += [(f, [], []) for f in found[1:]]
+        elif path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file())
             found = [p for p in files if _format(p) and not _is_sidecar(p)]
             if not found:
@@ -175,7 +200,7 @@ def load(paths: Iterable[Union[str, os.PathLike]]) -> Tables:
             result.error_files.append(str(e))
         for s in summaries:
             try:
-                result.summaries.append(json.loads(s.read_text(encoding="utf-8")))
-            except (OSError, json.JSONDecodeError) as exc:
+                result.summaries.append(summary_counts(json.loads(s.read_text(encoding="utf-8"))))
+            except (OSError, json.JSONDecodeError, AttributeError) as exc:
                 raise ValueError(f"{s}: unreadable summary ({exc})") from None
     return result

@@ -2,8 +2,9 @@
 
 Rows look like the pipeline's: knowledge-base therapies and outcomes with their surface forms,
 doc-level designs and organisms, values, time points, sample sizes, and sentences that contain
-the mentions. Sentences mix those with words drawn from a few hundred of an abstract's words, so
-they compress about as well as real text does, not better: the size measured is not flattered.
+the mentions, mixed with words drawn from a few hundred of an abstract's words. Against real
+abstracts' sentences they are longer (about 230 characters against 140) and, gzip-packed as the
+report packs them, take more bytes each (about 60 against 47): the size measured is not flattered.
 """
 
 from __future__ import annotations
