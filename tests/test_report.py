@@ -165,6 +165,18 @@ def test_extract_output_folder_is_read_as_one(tmp_path, example_rows):
     assert re.search(r'data-prov="extraction">read 7 · with findings 6 · no finding 0 · errors 1 · rows \d+ · seconds 2.5<', html)
 
 
+def test_report_from_a_real_extract_folder(tmp_path, nlp, examples, example_rows):
+    from evidex.engine.folder import extract_to_folder
+
+    folder = tmp_path / "out"
+    extract_to_folder([examples], folder, nlp=nlp, shard_size=4)  # two shards
+    loaded = inputs.load([folder])
+    assert sorted(loaded.columns["sentence"]) == sorted(r["sentence"] for r in example_rows)
+    assert len(loaded.sources) == 2 and loaded.summaries[0]["read"] == 6
+    info = build_report([folder], tmp_path / "report.html")
+    assert info["rows"] == len(example_rows)
+
+
 def test_bad_tables_are_refused_with_the_reason(tmp_path, example_rows):
     missing = tmp_path / "other.csv"
     missing.write_text("id,text\n1,hello\n", encoding="utf-8")
