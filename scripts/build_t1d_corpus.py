@@ -8,7 +8,9 @@ read in name order) hold the documents in the final format, except that each ent
 `occurrence` is the 0-based index of the whole-word occurrence of `text` in the document text
 (title + "\\n\\n" + abstract): 0 is the first. Whole-word means the match is neither preceded
 nor followed by a letter or digit ("islets" is found in "SC-islets" but not in "isletsX").
-`occurrence` may be left out only when the text occurs exactly once. Relations are written as in
+`occurrence` may be left out only when the text occurs exactly once. Concept entities
+(POPULATION, INTERVENTION, CELL_TYPE, OUTCOME) also carry `kb_id`, their gold knowledge-base
+concept or "NIL" (GUIDELINES.md section 9), copied to the output. Relations are written as in
 the final file; optional slots (value, timepoint, sample_size, p_value, comparator) may be left
 out and become null.
 
@@ -40,7 +42,7 @@ from evidex.schema import DIRECTIONS, ENTITY_LABELS  # noqa: E402
 CORPUS = REPO / "corpora" / "t1d_cell_therapy"
 SOURCES = CORPUS / "src"
 OUTPUT = CORPUS / "t1d_cell_therapy.jsonl"
-AUTHOR_ENTITY_KEYS = {"id", "label", "text", "occurrence"}
+AUTHOR_ENTITY_KEYS = {"id", "label", "text", "occurrence", "kb_id"}
 OPTIONAL_SLOTS = ("value", "timepoint", "sample_size", "p_value", "comparator")
 
 
@@ -72,7 +74,7 @@ def build_document(src: dict[str, Any], where: str) -> tuple[dict[str, Any], lis
         eid = ent.get("id")
         extra = set(ent) - AUTHOR_ENTITY_KEYS
         if extra or not {"id", "label", "text"} <= set(ent):
-            errors.append(f"{where} entity {eid!r}: keys must be id, label, text[, occurrence] (got {sorted(ent)})")
+            errors.append(f"{where} entity {eid!r}: keys must be id, label, text[, occurrence][, kb_id] (got {sorted(ent)})")
             continue
         needle = ent["text"]
         if not isinstance(needle, str) or not needle or needle != needle.strip():
@@ -96,7 +98,7 @@ def build_document(src: dict[str, Any], where: str) -> tuple[dict[str, Any], lis
             continue
         start = starts[occurrence]
         entities.append({"id": eid, "label": ent["label"], "start": start, "end": start + len(needle),
-                         "text": needle})
+                         "text": needle, **({"kb_id": ent["kb_id"]} if "kb_id" in ent else {})})
     relations = []
     for i, rel in enumerate(src["relations"]):
         extra = set(rel) - set(RELATION_KEYS)
@@ -137,7 +139,7 @@ def build(sources: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
                 if doc:
                     docs.append(doc)
                     located.append((where, doc))
-    errors.extend(validate_documents(located))
+    errors.extend(validate_documents(located, require_kb_ids=True))
     return docs, errors
 
 

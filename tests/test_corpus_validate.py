@@ -160,6 +160,10 @@ BROKEN = {
     "title with trailing space": (_set(["title"], TITLE + " "), "'title' has leading or trailing whitespace"),
     "empty abstract": (_set(["abstract"], ""), "'abstract' must be a non-empty string"),
     "document key missing": (lambda d: d.pop("organism"), "missing key(s) organism"),
+    "kb_id not in the KB": (_entity_field("T8", "kb_id", "evidex:insulin_freedom"), "is not in the knowledge base"),
+    "kb_id of another label": (_entity_field("T4", "kb_id", "evidex:hba1c"), "is a OUTCOME concept, but the entity is CELL_TYPE"),
+    "kb_id on a number": (_entity_field("T7", "kb_id", "NIL"), "'kb_id' is only for"),
+    "empty kb_id": (_entity_field("T2", "kb_id", ""), "'kb_id' must be a concept id or 'NIL'"),
 }
 
 
@@ -170,6 +174,29 @@ def test_broken_document_is_reported(tmp_path, name):
     mutate(doc)
     problems = validate(_write(tmp_path, [doc]))
     assert any(expected in p for p in problems), f"{name}: expected {expected!r} in {problems}"
+
+
+def test_shipped_corpus_has_gold_concept_ids():
+    assert validate(CORPUS, require_kb_ids=True) == []
+    docs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    concept = [e for d in docs for e in d["entities"] if e["label"] in ("POPULATION", "INTERVENTION", "CELL_TYPE", "OUTCOME")]
+    assert concept and all("kb_id" in e for e in concept)
+    gold = {(e["label"], e["text"].lower()): e["kb_id"] for e in concept}
+    assert gold[("OUTCOME", "insulin-free")] == gold[("OUTCOME", "freedom from exogenous insulin")] == "evidex:insulin_independence"
+    assert gold[("CELL_TYPE", "sc-islets")] == "evidex:sc_islets"
+    assert gold[("CELL_TYPE", "tolerogenic dendritic cells")] == "NIL"  # no concept of the KB fits
+
+
+def test_kb_ids_are_required_only_on_request(tmp_path):
+    doc = _doc()
+    path = _write(tmp_path, [doc])
+    assert validate(path) == []
+    missing = validate(path, require_kb_ids=True)
+    assert len(missing) == 5 and all("lacks 'kb_id'" in p for p in missing)
+    for eid, kb_id in [("T1", "MESH:D016381"), ("T2", "evidex:t1d"), ("T4", "evidex:islets"), ("T5", "evidex:placebo"),
+                       ("T8", "NIL")]:
+        _entity(doc, eid)["kb_id"] = kb_id
+    assert validate(_write(tmp_path, [doc]), require_kb_ids=True) == []
 
 
 def test_comparator_may_be_free_text(tmp_path):

@@ -3,11 +3,12 @@
 The format is documented in ``corpora/t1d_cell_therapy/GUIDELINES.md``. Each line holds::
 
     {"id", "title", "abstract", "provenance", "study_design", "organism", "split",
-     "entities": [{"id": "T1", "label", "start", "end", "text"}],
+     "entities": [{"id": "T1", "label", "start", "end", "text", "kb_id"}],
      "relations": [{"head", "tail", "direction", "value", "timepoint", "sample_size",
                     "p_value", "comparator"}]}
 
-with ``start``/``end`` character offsets into ``title + "\\n\\n" + abstract``.
+with ``start``/``end`` character offsets into ``title + "\\n\\n" + abstract``. ``kb_id`` (concept
+labels only) is the gold knowledge-base concept of the mention, or ``"NIL"`` when no concept fits.
 
 :func:`validate` returns a list of problems (empty when the file is valid). From the shell::
 
@@ -25,14 +26,16 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
+from ..kb import NIL, KnowledgeBase, load_kb
 from ..schema import (
-    CELL_TYPE, DIRECTIONS, ENTITY_LABELS, INTERVENTION, ORGANISMS, OUTCOME, SAMPLE_SIZE,
+    CELL_TYPE, CONCEPT_LABELS, DIRECTIONS, ENTITY_LABELS, INTERVENTION, ORGANISMS, OUTCOME, SAMPLE_SIZE,
     STUDY_DESIGNS, TIMEPOINT, TITLE_SEPARATOR, VALUE,
 )
 
 SPLITS = ("train", "dev", "test")
 DOC_KEYS = ("id", "title", "abstract", "provenance", "study_design", "organism", "split", "entities", "relations")
 ENTITY_KEYS = ("id", "label", "start", "end", "text")
+OPTIONAL_ENTITY_KEYS = ("kb_id",)
 RELATION_KEYS = ("head", "tail", "direction", "value", "timepoint", "sample_size", "p_value", "comparator")
 # Which entity labels each relation slot may point to.
 HEAD_LABELS = (INTERVENTION, CELL_TYPE)
@@ -58,8 +61,27 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+def _check_kb_id(ent: dict[str, Any], ewhere: str, kb: Optional[KnowledgeBase]) -> list[str]:
+    """A gold concept id: only on concept labels, NIL or a KB concept of the entity's own label."""
+    label, kb_id = ent.get("label"), ent.get("kb_id")
+    if kb_id is None:
+        return [f"{ewhere}: {label} entity lacks 'kb_id' (a concept id, or {NIL!r})"] if kb is not None and label in CONCEPT_LABELS else []
+    if label not in CONCEPT_LABELS:
+        return [f"{ewhere}: 'kb_id' is only for {', '.join(CONCEPT_LABELS)} entities, not {label}"]
+    if not isinstance(kb_id, str) or not kb_id.strip():
+        return [f"{ewhere}: 'kb_id' must be a concept id or {NIL!r} (got {kb_id!r})"]
+    if kb_id == NIL:
+        return []
+    concept = (kb or load_kb()).concepts.get(kb_id)
+    if concept is None:
+        return [f"{ewhere}: kb_id {kb_id!r} is not in the knowledge base"]
+    if concept.label != label:
+        return [f"{ewhere}: kb_id {kb_id!r} is a {concept.label} concept, but the entity is {label}"]
+    return []
+
+
 def _check_entities(doc: dict[str, Any], text: Optional[str], where: str,
-                    allow_cross_label_overlap: bool) -> tuple[list[str], dict[str, str]]:
+                    allow_cross_label_overlap: bool, kb: Optional[KnowledgeBase] = None) -> tuple[list[str], dict[str, str]]:
     problems: list[str] = []
     labels: dict[str, str] = {}  # entity id -> label
     entities = doc.get("entities")
@@ -75,7 +97,7 @@ def _check_entities(doc: dict[str, Any], text: Optional[str], where: str,
         missing = [k for k in ENTITY_KEYS if k not in ent]
         if missing:
             problems.append(f"{ewhere}: missing key(s) {', '.join(missing)}")
-        extra = sorted(set(ent) - set(ENTITY_KEYS))
+        extra = sorted(set(ent) - set(ENTITY_KEYS) - set(OPTIONAL_ENTITY_KEYS))
         if extra:
             problems.append(f"{ewhere}: unknown key(s) {', '.join(extra)}")
         if not isinstance(eid, str) or not ENTITY_ID.match(eid):
@@ -87,6 +109,7 @@ def _check_entities(doc: dict[str, Any], text: Optional[str], where: str,
             problems.append(f"{ewhere}: unknown label {label!r} (allowed: {', '.join(ENTITY_LABELS)})")
         if isinstance(eid, str) and eid not in labels:
             labels[eid] = label if isinstance(label, str) else ""
+        problems.extend(_check_kb_id(ent, ewhere, kb))
         start, end, etext = ent.get("start"), ent.get("end"), ent.get("text")
         if not (_is_int(start) and _is_int(end)):
             problems.append(f"{ewhere}: start and end must be integers (got {start!r}, {end!r})")
@@ -178,8 +201,13 @@ def _check_relations(doc: dict[str, Any], labels: dict[str, str], texts: dict[st
     return problems
 
 
-def validate_documents(docs: Iterable[tuple[str, Any]], *, allow_cross_label_overlap: bool = False) -> list[str]:
-    """Problems of documents given as (where, parsed JSON object) pairs; empty when all are valid."""
+def validate_documents(docs: Iterable[tuple[str, Any]], *, allow_cross_label_overlap: bool = False,
+                       require_kb_ids: bool = False, kb_path: Optional[str] = None) -> list[str]:
+    """Problems of documents given as (where, parsed JSON object) pairs; empty when all are valid.
+
+    `kb_id`s that are present are always checked against the knowledge base (`kb_path`, default the
+    packaged one); with `require_kb_ids`, every concept entity must have one."""
+    kb = load_kb(kb_path) if require_kb_ids or kb_path else None
     problems: list[str] = []
     ids: dict[str, str] = {}
     n = 0
@@ -225,7 +253,7 @@ def validate_documents(docs: Iterable[tuple[str, Any]], *, allow_cross_label_ove
             problems.append(f"{where}: unknown organism {doc.get('organism')!r} (allowed: {', '.join(ORGANISMS)})")
         if doc.get("split") not in SPLITS:
             problems.append(f"{where}: unknown split {doc.get('split')!r} (allowed: {', '.join(SPLITS)})")
-        ent_problems, labels = _check_entities(doc, text, where, allow_cross_label_overlap)
+        ent_problems, labels = _check_entities(doc, text, where, allow_cross_label_overlap, kb)
         problems.extend(ent_problems)
         texts = {e.get("id"): e.get("text") for e in doc.get("entities") or [] if isinstance(e, dict)}
         problems.extend(_check_relations(doc, labels, texts, where))
@@ -253,7 +281,8 @@ class _Invalid:
         self.reason = reason
 
 
-def validate(path: Union[str, Path], *, allow_cross_label_overlap: bool = False) -> list[str]:
+def validate(path: Union[str, Path], *, allow_cross_label_overlap: bool = False,
+             require_kb_ids: bool = False, kb_path: Optional[str] = None) -> list[str]:
     """All problems found in the corpus file at `path`; an empty list when it is valid.
 
     Checks: JSON per line; required keys; unique document ids; non-empty stripped title and
@@ -262,7 +291,9 @@ def validate(path: Union[str, Path], *, allow_cross_label_overlap: bool = False)
     overlapping entities (same label always; any labels unless allow_cross_label_overlap);
     relation head (INTERVENTION/CELL_TYPE), tail (OUTCOME), value/p_value (VALUE), timepoint
     (TIMEPOINT), sample_size (SAMPLE_SIZE) and comparator (INTERVENTION/CELL_TYPE id or free
-    text) referring to existing entities of the right label; directions in schema.DIRECTIONS.
+    text) referring to existing entities of the right label; directions in schema.DIRECTIONS;
+    `kb_id` only on concept entities, "NIL" or a knowledge-base concept of the entity's label
+    (required on every concept entity with `require_kb_ids`).
     """
     path = Path(path)
     if not path.is_file():
@@ -276,7 +307,8 @@ def validate(path: Union[str, Path], *, allow_cross_label_overlap: bool = False)
             parsed.append((where, obj))
     if not parsed and problems:
         return problems
-    return problems + validate_documents(parsed, allow_cross_label_overlap=allow_cross_label_overlap)
+    return problems + validate_documents(parsed, allow_cross_label_overlap=allow_cross_label_overlap,
+                                         require_kb_ids=require_kb_ids, kb_path=kb_path)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -285,10 +317,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("paths", nargs="+", metavar="PATH")
     ap.add_argument("--allow-cross-label-overlap", action="store_true",
                     help="accept overlapping entities of different labels (same-label overlaps stay errors)")
+    ap.add_argument("--require-kb-ids", action="store_true",
+                    help="every POPULATION/INTERVENTION/CELL_TYPE/OUTCOME entity must carry a gold kb_id")
+    ap.add_argument("--kb", default=None, help="knowledge base to check kb_ids against (default: the packaged one)")
     args = ap.parse_args(argv)
     failed = False
     for p in args.paths:
-        problems = validate(p, allow_cross_label_overlap=args.allow_cross_label_overlap)
+        problems = validate(p, allow_cross_label_overlap=args.allow_cross_label_overlap,
+                            require_kb_ids=args.require_kb_ids, kb_path=args.kb)
         for problem in problems:
             print(problem)
         if problems:
