@@ -58,7 +58,7 @@ def nlp():
     that use it check rules, whose results must not depend on a trained model."""
     import evidex
 
-    return evidex.load(overrides={"paths.tagger": None})
+    return evidex.load(overrides={"paths.tagger": None, "paths.relations": None})
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 
 import evidex
 from evidex import ReadError, Record
-from evidex.components.relations import RuleRelations
+from evidex.components.relations import RelationExtractor
 from evidex.engine import Summary, run
 from evidex.pipeline import make_doc
 from evidex.schema import COLUMNS, DIRECTIONS, ERROR_COLUMNS, ORGANISMS, STUDY_DESIGNS
@@ -229,14 +229,14 @@ def test_extract_accepts_strings_records_and_errors(nlp):
 
 
 def test_a_failing_component_costs_one_document(nlp, examples, monkeypatch):
-    original = RuleRelations.__call__
+    original = RelationExtractor.candidates
 
     def flaky(self, doc):
         if doc._.record["id"] == "EX-003":
             raise RuntimeError("relation model crashed on this abstract")
         return original(self, doc)
 
-    monkeypatch.setattr(RuleRelations, "__call__", flaky)
+    monkeypatch.setattr(RelationExtractor, "candidates", flaky)
     items = _examples(examples)
     summary = Summary()
     events = list(run(nlp, items, batch_size=64, summary=summary))  # one batch: the whole batch fails first

@@ -45,7 +45,7 @@ def model_version(nlp: Language) -> str:
     """What the table's `model_version` column says: package version and which models ran."""
     parts = [f"evidex-{__version__}"]
     parts.append(nlp.get_pipe("tagger").version if "tagger" in nlp.pipe_names else "vocabulary")
-    parts.append("relations:rules")
+    parts.append(nlp.get_pipe("relations").version if "relations" in nlp.pipe_names else "relations:none")
     return "+".join(parts)
 
 

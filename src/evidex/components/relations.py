@@ -1,10 +1,19 @@
 """Relations: which intervention (or cell therapy) changed which outcome, which way, by how much.
 
-This is the rule-based extractor the pipeline uses until the trained relation classifier
-lands. A relation needs a sentence that names an outcome and states an effect (a direction
-cue). The intervention is the one the sentence names; where it names none, the document's main
-intervention (the most mentioned) is used, with a lower confidence. Values, time points, p-values
-and sample sizes are attached from the number spans of the same sentence.
+The component works in three steps, for every sentence that reports rather than sets the scene:
+
+1. Candidates: each outcome named in the sentence (repeats of one concept once), paired with the
+   therapy the sentence names nearest to it, passing over comparators (placebo) and adjuncts
+   (immunosuppression) when the study has a main therapy; a sentence that names no therapy
+   ("the SC-islet group", "both groups", "recipients") is paired with the document's main
+   therapy, the most mentioned one, at a lower confidence.
+2. Decision: the trained relation classifier (`model`, see `evidex.nn.pair_classifier`) reads
+   the prompt "intervention: X; comparator: Y; outcome: Z" with the sentence and says none,
+   increase, decrease, no_difference or achieved, with a probability. Without a model the
+   direction cues of `relation_cues` decide (the rule fallback).
+3. Attachment: values (each owned by the outcome it is nearest to, of a kind that suits the
+   outcome), time point, p-value, sample size and comparator come from the sentence's number
+   spans and wording.
 
 Each relation is a plain dict in `doc._.relations` (character offsets into doc.text):
 `{"intervention": [s, e] | None, "cell_type": [s, e] | None, "outcome": [s, e], "direction",
@@ -15,62 +24,26 @@ Each relation is a plain dict in `doc._.relations` (character offsets into doc.t
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
-from typing import Optional
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from ..kb import load_kb
-from ..schema import ACHIEVED, CELL_TYPE, DECREASE, INCREASE, INTERVENTION, NO_DIFFERENCE, OUTCOME
-
-# Checked in order: negated and "no difference" statements before plain increase/decrease words.
-DIRECTION_CUES = (
-    (NO_DIFFERENCE, r"\b(?:no|not|nor|without)\s+(?:\w+\s+){0,3}(?:significant(?:ly)?\s+|statistically significant\s+|meaningful\s+|detectable\s+)?(?:differ\w*|change\w*|effect\w*|improve\w*|reduc\w*|increas\w*|decreas\w*|affect\w*|benefit\w*|impact\w*|alter\w*|associat\w*)|\b(?:similar|comparable|unchanged|unaltered|did not differ|not significant|non-?significant|no between-group)\b"),
-    (ACHIEVED, r"\b(?:achiev\w*|attain\w*|reach\w*|became|become|remain\w*|were|was|maintained|regained|restor\w*|reversed|cured)\b.{0,60}\b(?:insulin[- ]independen\w*|insulin[- ]free|normoglyc\w*|euglyc\w*|off insulin|independen\w* (?:of|from) (?:exogenous )?insulin)|\b(?:insulin[- ]independen\w*|insulin[- ]free|normoglyc\w*)\b.{0,40}\b(?:achiev\w*|attain\w*|was (?:achieved|reached|maintained)|were (?:achieved|reached|maintained))|\breversal of diabetes\b|\breversed (?:the )?diabetes\b|\bcured\b"),
-    (DECREASE, r"\b(?:decreas\w*|reduc\w*|lower\w*|fell|fall\w*|declin\w*|diminish\w*|dropp\w*|drop|eliminat\w*|abolish\w*|prevent\w*|resolv\w*|suppress\w*|attenuat\w*|less|fewer|shorter|loss|lost|inhibit\w*|mitigat\w*|alleviat\w*|ameliorat\w*|protect\w* against)\b"),
-    (INCREASE, r"\b(?:increas\w*|improv\w*|higher|greater|rose|rise|rising|elevat\w*|enhanc\w*|gain\w*|more|longer|prolong\w*|boost\w*|augment\w*|restor\w*|promot\w*|doubl\w*|tripl\w*|superior|exceed\w*|stimulat\w*|induc\w*|produc\w*|secret\w*|detectable|present|positive)\b"),
+from ..paths import model_path
+from ..schema import ACHIEVED, CELL_TYPE, INCREASE, INTERVENTION, NO_RELATION, OUTCOME
+from .relation_cues import (
+    BINARY_OUTCOMES, COMPARATOR, EFFECT_KINDS, NOT_A_FINDING, OUTCOME_VALUE_KINDS, clause_bounds, clause_of,
+    direction_cue,
 )
-_CUES = [(d, re.compile(p, re.I)) for d, p in DIRECTION_CUES]
-# Sentences that only set the scene carry no finding.
-_NOT_A_FINDING = re.compile(
-    r"^\s*(?:we (?:aimed|sought|hypothesi[sz]ed|investigated|examined|evaluated|assessed|review)|the (?:aim|objective|purpose|goal)s? (?:of|was|were|is)|to (?:assess|evaluate|determine|investigate|examine|compare)|this (?:study|trial|review) (?:aims|aimed|will)|objectives?:|aims?:|methods?:)",
-    re.I,
-)
-_COMPARATOR = re.compile(
-    r"\b(?:compared (?:with|to)|in comparison (?:with|to)|versus|vs\.?|relative to|than(?: (?:in|with))?)\s+(?:the\s+|those\s+(?:in|on|receiving|given)\s+(?:the\s+)?)?([^,;:.()\[\]]{2,60}?)(?=\s*(?:[,;:.()\[\]]|\bat\b|\band\b|\bafter\b|\bwhile\b|\bwhereas\b|$))",
-    re.I,
-)
-_BINARY_OUTCOMES = {"evidex:insulin_independence", "evidex:glycaemic_control"}
-_OUTCOME_VALUE_KINDS = {
-    "evidex:hba1c": ("hba1c", "mean_sd", "percentage", "range", "measure"),
-    "evidex:c_peptide": ("c_peptide", "mean_sd", "measure", "range", "n_of_n", "percentage"),
-    "evidex:insulin_independence": ("n_of_n", "percentage"),
-}
-_EFFECT_KINDS = ("n_of_n", "percentage", "mean_sd", "hba1c", "c_peptide", "range", "measure", "ratio", "dose")
-# Clause breaks: one sentence can report opposite effects ("fewer events but no insulin independence").
-_CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|whereas|while|although|though|yet)\b|,\s+and\s+(?=\w+\s+\w+\s+(?:was|were|did|had|remained|became)\b)", re.I)
 
 
 def _offsets(span: Optional[Span]) -> Optional[list[int]]:
     return [span.start_char, span.end_char] if span is not None else None
-
-
-def _direction(text: str) -> Optional[tuple[str, float]]:
-    for direction, pattern in _CUES:
-        if pattern.search(text):
-            return direction, (0.75 if direction in (NO_DIFFERENCE, ACHIEVED) else 0.65)
-    return None
-
-
-def _clause(sent: Span, span: Span) -> str:
-    """The clause of the sentence that holds `span`."""
-    text, offset = sent.text, span.start_char - sent.start_char
-    bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
-    for a, b in zip(bounds, bounds[1:]):
-        if a <= offset < b:
-            return text[a:b]
-    return text
 
 
 def _nearest(spans: list[Span], anchor: Span) -> Optional[Span]:
@@ -79,25 +52,80 @@ def _nearest(spans: list[Span], anchor: Span) -> Optional[Span]:
     return min(spans, key=lambda s: (abs(s.start - anchor.start), s.start))
 
 
-@Language.factory("evidex_relations", default_config={"kb_path": None, "doc_fallback": True, "fallback_penalty": 0.15})
-def make_relations(nlp: Language, name: str, kb_path: Optional[str], doc_fallback: bool, fallback_penalty: float):
-    return RuleRelations(kb_path, doc_fallback, fallback_penalty)
+# words that name no particular therapy: "islet transplantation" and "islets" share "islet"
+_GENERIC = {"cell", "cells", "derived", "transplantation", "transplant", "transplanted", "infusion", "infusions",
+            "therapy", "treatment", "allogeneic", "human", "intraportal", "alone", "group", "patients"}
 
 
-class RuleRelations:
-    def __init__(self, kb_path: Optional[str] = None, doc_fallback: bool = True, fallback_penalty: float = 0.15):
+def _content_words(text: str) -> set[str]:
+    return {w[:5] for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 3 and w not in _GENERIC}
+
+
+@dataclass
+class Candidate:
+    sent: Span
+    outcome: Span
+    therapy: Span
+    comparator: str
+    fallback: bool  # the therapy is the document's main one, not named in the sentence
+    numbers: list[Span]
+    values: list[Span]
+    owner: dict
+    sample: Optional[Span]
+
+
+@Language.factory("evidex_relations", default_config={
+    "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
+    "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15})
+def make_relations(nlp: Language, name: str, kb_path: Optional[str], model: Optional[str], device: str,
+                   batch_size: int, precision: str, threshold: float, max_heads: int, doc_fallback: bool,
+                   fallback_penalty: float):
+    return RelationExtractor(kb_path, model, device, batch_size, precision, threshold, max_heads, doc_fallback,
+                             fallback_penalty)
+
+
+class RelationExtractor:
+    def __init__(self, kb_path: Optional[str] = None, model: Optional[str] = None, device: str = "auto",
+                 batch_size: int = 64, precision: str = "auto", threshold: float = 0.5, max_heads: int = 2,
+                 doc_fallback: bool = True, fallback_penalty: float = 0.15):
+        from ..nn.inference import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"evidex_relations: precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"evidex_relations: threshold must lie in [0, 1], not {threshold}")
         self.kb = load_kb(kb_path)
-        self.doc_fallback = doc_fallback
-        self.fallback_penalty = fallback_penalty
+        self.doc_fallback, self.fallback_penalty = doc_fallback, fallback_penalty
+        self.batch_size, self.precision, self.threshold = batch_size, precision, threshold
+        self.max_heads = max(1, max_heads)
+        self.model = self.tokenizer = self.folder = None
+        if model:
+            try:
+                self.folder = model_path(model)
+            except FileNotFoundError as exc:
+                warnings.warn(f"{exc}; relations come from the direction rules only", stacklevel=2)
+        if self.folder is not None:
+            from ..nn.encoder import load_tokenizer
+            from ..nn.inference import resolve_device
+            from ..nn.pair_classifier import PairClassifier
 
+            self.device = resolve_device(device)
+            self.model = PairClassifier.from_pretrained(self.folder).to(self.device)
+            self.tokenizer = load_tokenizer(self.model.config.encoder)
+
+    @property
+    def version(self) -> str:
+        return f"relations:{self.folder.name}" if self.folder else "relations:rules"
+
+    # -- candidates ---------------------------------------------------------------------
     def _role(self, span: Span) -> str:
         concept = self.kb.concepts.get(span._.kb_id)
         return concept.role if concept is not None else ""
 
-    def _main(self, spans: list[Span]) -> Optional[Span]:
-        """The study's main therapy: the most mentioned cell type or intervention (by concept id),
-        cell therapies before drugs, never a comparator (placebo) or an adjunct (immunosuppression)
-        while anything else is named."""
+    def _main(self, spans: list[Span]) -> list[Span]:
+        """The mentions of the study's main therapy: the most mentioned cell type or intervention
+        (by concept id), cell therapies before drugs, never a comparator (placebo) or an adjunct
+        (immunosuppression) while anything else is named."""
         weights: Counter = Counter()
         first: dict[str, Span] = {}
         for span in spans:
@@ -107,23 +135,51 @@ class RuleRelations:
                              * (1.0 if span._.kb_id else 0.4))  # "cells" names no therapy
             first.setdefault(key, span)
         if not weights:
-            return None
-        return first[weights.most_common(1)[0][0]]
+            return []
+        best = weights.most_common(1)[0][0]
+        words = set().union(*(_content_words(s.text) for s in spans if (s._.kb_id or s.text.lower()) == best))
+        # the procedure and its cells are one therapy ("islet transplantation", "islets")
+        return [s for s in spans if (s._.kb_id or s.text.lower()) == best
+                or (self._role(s) not in ("comparator", "adjunct") and _content_words(s.text) & words)]
 
-    def _pick(self, candidates: list[Span], anchor: Span) -> Optional[Span]:
-        """The nearest therapy in the sentence, passing over comparators when another is named."""
-        main = [c for c in candidates if self._role(c) != "comparator"]
-        return _nearest(main or candidates, anchor)
+    @staticmethod
+    def _closest_preceding(mentions: list[Span], sent: Span) -> Optional[Span]:
+        """The main therapy's mention that a sentence naming no therapy speaks of: the closest one
+        before it (the title precedes the abstract), else the first."""
+        before = [m for m in mentions if m.end <= sent.start]
+        return before[-1] if before else (mentions[0] if mentions else None)
 
-    def __call__(self, doc: Doc) -> Doc:
+    def _heads(self, sent_therapies: list[Span], outcome: Span, main: Optional[Span]) -> list[tuple[Span, bool]]:
+        """The therapies an outcome may be the effect of: those the sentence names (one mention per
+        concept, nearest first, comparators only when nothing else is named), and the study's main
+        therapy where the sentence names none or only adjuncts. (span, is_fallback) pairs."""
+        named = [t for t in sent_therapies if self._role(t) != "comparator"]
+        heads: list[tuple[Span, bool]] = []
+        seen = set()
+        for t in sorted(named, key=lambda t: (abs(t.start - outcome.start), t.start)):
+            key = t._.kb_id or t.text.lower()
+            if key not in seen:
+                seen.add(key)
+                heads.append((t, False))
+        heads = heads[:self.max_heads]
+        only_adjuncts = heads and all(self._role(t) == "adjunct" for t, _ in heads)
+        if main is not None and self.doc_fallback and (not heads or only_adjuncts):
+            if (main._.kb_id or main.text.lower()) not in seen:
+                heads.append((main, True))
+        return heads
+
+    def candidates(self, doc: Doc, every_head: Optional[bool] = None) -> list[Candidate]:
+        """The pairs to judge; `every_head` (default: when a model judges) keeps up to `max_heads`
+        therapies per outcome, else the one the rules can judge."""
+        every_head = self.model is not None if every_head is None else every_head
         ents = list(doc.spans.get("entities", doc.ents))
         numbers = list(doc.spans.get("numbers", []))
         therapies = [e for e in ents if e.label_ in (INTERVENTION, CELL_TYPE)]
-        main = self._main(therapies)
+        main_mentions = self._main(therapies)
         doc_sample = next((n for n in numbers if n.label_ == "SAMPLE_SIZE"), None)
-        relations = []
+        out = []
         for sent in doc.sents:
-            if sent.text.strip() == "" or _NOT_A_FINDING.match(sent.text):
+            if sent.text.strip() == "" or NOT_A_FINDING.match(sent.text):
                 continue
             in_sent = [e for e in ents if e.start >= sent.start and e.end <= sent.end]
             outcomes = [e for e in in_sent if e.label_ == OUTCOME]
@@ -131,53 +187,104 @@ class RuleRelations:
                 continue
             nums = [n for n in numbers if n.start >= sent.start and n.end <= sent.end]
             sent_therapies = [e for e in in_sent if e.label_ in (INTERVENTION, CELL_TYPE)]
-            p_value = next((n for n in nums if n._.number_kind == "p_value"), None)
-            timepoint = next((n for n in nums if n.label_ == "TIMEPOINT"), None)
+            main = self._closest_preceding(main_mentions, sent)
             sample = next((n for n in nums if n.label_ == "SAMPLE_SIZE"), None) or doc_sample
-            comparator = _COMPARATOR.search(sent.text)
-            comparator_text = comparator.group(1).strip() if comparator else ""
+            found = COMPARATOR.search(sent.text)
+            sent_comparator = found.group(1).strip() if found else ""
             # each value belongs to the outcome it is nearest to
             values = [n for n in nums if n.label_ == "VALUE" and n._.number_kind not in ("p_value", "ci")]
             owner = {id(v): _nearest(outcomes, v) for v in values}
-            seen = set()
+            # every mention counts: one outcome at two time points is two findings; the table
+            # merges what is left the same (therapy, outcome, direction, time point)
             for outcome in outcomes:
-                key = outcome._.kb_id or outcome.text.lower()
-                if key in seen:
-                    continue
-                seen.add(key)
-                found = _direction(_clause(sent, outcome))  # the outcome's own clause decides
-                if found is None:
-                    continue
-                direction, confidence = found
-                if direction == ACHIEVED and outcome._.kb_id and outcome._.kb_id not in _BINARY_OUTCOMES:
-                    direction = INCREASE
-                therapy = self._pick(sent_therapies, outcome)
-                if therapy is None or (self._role(therapy) in ("comparator", "adjunct") and main is not None
-                                       and self._role(main) == ""):
-                    if not self.doc_fallback or main is None:
-                        continue
-                    if therapy is not None and self._role(therapy) == "comparator" and not comparator_text:
-                        comparator_text = therapy.text
-                    therapy = main
-                    confidence -= self.fallback_penalty
-                if not comparator_text:
-                    comparator_text = next((t.text for t in sent_therapies if self._role(t) == "comparator"), "")
-                kinds = _OUTCOME_VALUE_KINDS.get(outcome._.kb_id, _EFFECT_KINDS)
-                mine = [v for v in values if owner[id(v)] is outcome and v._.number_kind in kinds]
-                value = min(mine, key=lambda n: (kinds.index(n._.number_kind), abs(n.start - outcome.start)), default=None)
-                relations.append({
-                    "intervention": _offsets(therapy) if therapy.label_ == INTERVENTION else None,
-                    "cell_type": _offsets(therapy) if therapy.label_ == CELL_TYPE else None,
-                    "outcome": _offsets(outcome),
-                    "direction": direction,
-                    "comparator": comparator_text,
-                    "value": _offsets(value),
-                    "timepoint": _offsets(timepoint),
-                    "p_value": _offsets(p_value),
-                    "sample_size": _offsets(sample),
-                    "sentence": [sent.start_char, sent.end_char],
-                    "confidence": round(confidence, 3),
-                    "source": "rules",
-                })
-        doc._.relations = relations
-        return doc
+                comparators = [t.text for t in sent_therapies if self._role(t) == "comparator"]
+                comparator = sent_comparator or (comparators[0] if comparators else "")
+                heads = self._heads(sent_therapies, outcome, main)
+                if not every_head:  # the rules can judge one head per outcome: the main one, else the nearest
+                    heads = [h for h in heads if h[1]][:1] or heads[:1]
+                for therapy, fallback in heads:
+                    out.append(Candidate(sent, outcome, therapy, comparator, fallback, nums, values, owner, sample))
+        return out
+
+    # -- decision -----------------------------------------------------------------------
+    def _classify(self, cands: list[Candidate]) -> list[Optional[tuple[str, float]]]:
+        from ..nn.inference import autocast_context
+        from ..nn.pair_classifier import prompt_text
+
+        if not cands:
+            return []
+        pairs = [(prompt_text(c.therapy.text, c.outcome.text, c.comparator), c.sent.text.strip()) for c in cands]
+        with autocast_context(self.device, self.precision):
+            probs = self.model.predict(self.tokenizer, pairs, batch_size=self.batch_size)
+        labels = self.model.config.labels
+        none = labels.index(NO_RELATION)
+        out: list[Optional[tuple[str, float]]] = []
+        for row in probs.tolist():
+            if row[none] >= self.threshold:
+                out.append(None)
+                continue
+            best = max((i for i in range(len(labels)) if i != none), key=lambda i: row[i])
+            out.append((labels[best], row[best]))
+        return out
+
+    def _rules(self, cands: list[Candidate]) -> list[Optional[tuple[str, float]]]:
+        return [direction_cue(clause_of(c.sent, c.outcome)) for c in cands]  # the outcome's own clause decides
+
+    # -- attachment ---------------------------------------------------------------------
+    def _relation(self, c: Candidate, direction: str, confidence: float, source: str) -> dict:
+        kb_id = c.outcome._.kb_id
+        cue = direction_cue(clause_of(c.sent, c.outcome))
+        if direction == ACHIEVED and kb_id and kb_id not in BINARY_OUTCOMES:
+            direction = INCREASE  # "achieved" is for binary endpoints
+        elif direction == INCREASE and kb_id in BINARY_OUTCOMES and cue is not None and cue[0] == ACHIEVED:
+            direction = ACHIEVED  # "became insulin independent" is reached, not raised
+        if c.fallback:
+            confidence -= self.fallback_penalty
+        kinds = OUTCOME_VALUE_KINDS.get(kb_id, EFFECT_KINDS)
+        mine = [v for v in c.values if c.owner[id(v)] is c.outcome and v._.number_kind in kinds]
+        value = min(mine, key=lambda n: (kinds.index(n._.number_kind), abs(n.start - c.outcome.start)), default=None)
+        p_value = next((n for n in c.numbers if n._.number_kind == "p_value"), None)
+        # the time point of the outcome's own clause, else the sentence's nearest
+        times = [n for n in c.numbers if n.label_ == "TIMEPOINT"]
+        a, b = clause_bounds(c.sent, c.outcome)
+        timepoint = _nearest([n for n in times if a <= n.start_char < b] or times, c.outcome)
+        return {
+            "intervention": _offsets(c.therapy) if c.therapy.label_ == INTERVENTION else None,
+            "cell_type": _offsets(c.therapy) if c.therapy.label_ == CELL_TYPE else None,
+            "outcome": _offsets(c.outcome),
+            "direction": direction,
+            "comparator": c.comparator,
+            "value": _offsets(value),
+            "timepoint": _offsets(timepoint),
+            "p_value": _offsets(p_value),
+            "sample_size": _offsets(c.sample),
+            "sentence": [c.sent.start_char, c.sent.end_char],
+            "confidence": round(max(0.0, confidence), 3),
+            "source": source,
+        }
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: Optional[int] = None) -> Iterator[Doc]:
+        # candidates of many documents go to the classifier together: fuller batches
+        for batch in minibatch(docs, size=batch_size or self.batch_size):
+            batch = list(batch)
+            per_doc = [self.candidates(doc) for doc in batch]
+            flat = [c for cands in per_doc for c in cands]
+            decided = self._classify(flat) if self.model is not None else self._rules(flat)
+            source = "classifier" if self.model is not None else "rules"
+            k = 0
+            for doc, cands in zip(batch, per_doc):
+                relations = []
+                for c in cands:
+                    found = decided[k]
+                    k += 1
+                    if found is not None:
+                        relations.append(self._relation(c, found[0], found[1], source))
+                doc._.relations = relations
+                yield doc
+
+
+# the name earlier code and tests knew
+RuleRelations = RelationExtractor

@@ -174,7 +174,7 @@ def t1d_cell_therapy(split: str, root: Optional[Path] = None) -> Iterator[Exampl
     from ..paths import T1D_CORPUS
     from ..pipeline import load
 
-    nlp = load(overrides={"paths.tagger": None})
+    nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
     sentencizer = nlp.get_pipe("sentences")
     with open(require(T1D_CORPUS, 'the in-domain corpus'), encoding="utf-8") as fh:
         for line in fh:

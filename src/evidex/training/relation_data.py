@@ -38,7 +38,7 @@ class SentenceSplitter:
 
     def __init__(self):
         from ..pipeline import load
-        nlp = load(overrides={"paths.tagger": None})
+        nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
         self.tokenizer, self.splitter = nlp.tokenizer, nlp.get_pipe("sentences")
 
     def __call__(self, text: str) -> list[tuple[int, int]]:
@@ -109,4 +109,78 @@ def t1d_examples(split: str, splitter: SentenceSplitter, negatives: int, rng: ra
             sentence = sentence_of(o)
             if sentence:
                 out.append(PairExample(prompt_text(h["text"], o["text"]), sentence, NO_RELATION, "t1d_cell_therapy"))
+    return out
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExample]:
+    """The pipeline's own candidate pairs over the corpus's gold entities, labelled from its gold
+    relations: what the relation component will ask the classifier, with the right answers.
+
+    Each document goes through the rule pipeline (tokens, sentences, numbers, vocabulary), its
+    entities are replaced by the gold ones (linked by the pipeline's linker, so roles such as
+    comparator and adjunct are known), and `RelationExtractor.candidates` makes the pairs. A pair
+    takes the direction of a gold relation whose outcome overlaps the candidate's outcome and
+    whose head is the candidate's therapy (overlapping, the same words, or the same concept);
+    every other pair is "none": a wrong head, a sentence that only sets the scene, an outcome
+    nothing changed."""
+    from spacy.tokens import Span
+
+    from ..components.relations import RelationExtractor
+    from ..pipeline import load, make_doc
+    from ..records import Record
+
+    nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
+    linker = nlp.get_pipe("linker") if "linker" in nlp.pipe_names else None
+    extractor = RelationExtractor(model=None)
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        gold_doc = json.loads(line)
+        if gold_doc["split"] != split:
+            continue
+        record = Record(gold_doc["id"], gold_doc["title"], gold_doc["abstract"])
+        doc = nlp(make_doc(nlp, record))
+        spans = []
+        for ent in gold_doc["entities"]:
+            if ent["label"] not in ("INTERVENTION", "CELL_TYPE", "OUTCOME", "POPULATION"):
+                continue
+            span = doc.char_span(ent["start"], ent["end"], label=ent["label"], alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        from spacy.util import filter_spans
+        concepts = filter_spans(spans)
+        doc.spans["entities"] = sorted(concepts + [n for n in doc.spans.get("numbers", [])
+                                                   if not any(n.start < c.end and c.start < n.end for c in concepts)],
+                                       key=lambda s: s.start)
+        doc.ents = [s for s in filter_spans(list(doc.spans["entities"]))]
+        if linker is not None:
+            linker(doc)
+        ents = {e["id"]: e for e in gold_doc["entities"]}
+        kb_of = {(s.start_char, s.end_char): s._.kb_id for s in doc.spans["entities"] if isinstance(s, Span)}
+        gold = []
+        for rel in gold_doc["relations"]:
+            head, tail = ents[rel["head"]], ents[rel["tail"]]
+            gold.append(((head["start"], head["end"]), head["text"].lower(), kb_of.get((head["start"], head["end"]), ""),
+                         (tail["start"], tail["end"]), rel["direction"]))
+        for c in extractor.candidates(doc, every_head=True):
+            t = (c.therapy.start_char, c.therapy.end_char)
+            o = (c.outcome.start_char, c.outcome.end_char)
+            label, sent = NO_RELATION, (c.sent.start_char, c.sent.end_char)
+            tails = [g for g in gold if _overlap(g[3], o)]
+            for h_span, h_text, h_kb, t_span, direction in tails:
+                if _overlap(h_span, t) or h_text == c.therapy.text.lower() or (h_kb and h_kb == c.therapy._.kb_id):
+                    label = direction
+                    break
+            else:
+                # the outcome changed, but by another head: "none" only when that head is named in
+                # the sentence beside ours; else it may be ours under another name, so leave it out
+                if tails and (c.fallback or not any(_overlap(g[0], sent) for g in tails)):
+                    continue
+            out.append(PairExample(prompt_text(c.therapy.text, c.outcome.text, c.comparator), c.sent.text.strip(),
+                                   label, "t1d_candidates"))
     return out

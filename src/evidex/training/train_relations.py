@@ -14,7 +14,7 @@ from ..nn.inference import resolve_device
 from ..nn.pair_classifier import PairClassifier, RelationConfig
 from . import corpora
 from .loop import batches, cache_lower, cached_batch, can_cache, fit, optimiser, pad, seed_everything
-from .relation_data import SentenceSplitter, ei_examples, t1d_examples
+from .relation_data import SentenceSplitter, ei_examples, t1d_candidate_examples, t1d_examples
 
 
 def build_examples(dcfg, split: str, root, splitter, rng, limit: int = 0):
@@ -22,9 +22,11 @@ def build_examples(dcfg, split: str, root, splitter, rng, limit: int = 0):
     if dcfg.get("evidence_inference", True):
         examples += ei_examples(split if split != "dev" else "validation", root, splitter,
                                 int(dcfg["negatives_per_prompt"]), rng, limit)
+    repeat = int(dcfg.get("t1d_repeat", 1)) if split == "train" else 1
     if dcfg.get("t1d_cell_therapy", True):
-        t1d = t1d_examples(split, splitter, int(dcfg["negatives_per_doc"]), rng)
-        examples += t1d * (int(dcfg.get("t1d_repeat", 1)) if split == "train" else 1)
+        examples += t1d_examples(split, splitter, int(dcfg["negatives_per_doc"]), rng) * repeat
+    if dcfg.get("t1d_candidates", False):
+        examples += t1d_candidate_examples(split) * repeat
     return examples
 
 

@@ -1,0 +1,102 @@
+"""Where relations are decided: the candidate pairs the relation component asks about, the
+decision (classifier or direction rules), and the attachment of numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evidex.components.relations import RelationExtractor
+from evidex.pipeline import make_doc
+from evidex.records import Record
+
+TITLE = "Stem cell-derived islets in type 1 diabetes: a phase 1/2 trial"
+ABSTRACT = ("Twelve adults with type 1 diabetes received stem cell-derived islets. Tacrolimus and sirolimus were "
+            "given to all. HbA1c fell from 7.8% to 6.1% at 6 months, and insulin independence was reached by 10 of 12 "
+            "at 1 year. Compared with placebo, SC-islets and teplizumab improved C-peptide.")
+
+
+@pytest.fixture(scope="module")
+def doc(nlp):
+    return nlp(make_doc(nlp, Record("x", TITLE, ABSTRACT)))
+
+
+def _asking_all_heads() -> RelationExtractor:
+    extractor = RelationExtractor(model=None, max_heads=2)
+    extractor.model = object()  # candidates() only asks whether a model will judge them
+    return extractor
+
+
+def test_a_sentence_naming_no_therapy_speaks_of_the_closest_preceding_main_mention(doc):
+    cands = _asking_all_heads().candidates(doc)
+    hba1c = [c for c in cands if c.outcome.text == "HbA1c"]
+    assert len(hba1c) == 1 and hba1c[0].fallback
+    # the abstract's mention, not the title's: the guidelines' "closest preceding mention"
+    assert hba1c[0].therapy.start_char == doc.text.index("stem cell-derived islets")
+
+
+def test_every_therapy_a_sentence_names_is_asked_about_and_comparators_become_the_comparator(doc):
+    cands = [c for c in _asking_all_heads().candidates(doc) if c.outcome.text == "C-peptide"]
+    assert {c.therapy.text for c in cands} == {"SC-islets", "teplizumab"}
+    assert all(not c.fallback and c.comparator == "placebo" for c in cands)
+
+
+def test_the_rules_judge_one_head_per_outcome(doc):
+    cands = [c for c in RelationExtractor(model=None).candidates(doc) if c.outcome.text == "C-peptide"]
+    assert len(cands) == 1 and cands[0].therapy.text == "teplizumab"  # the nearest
+
+
+def test_rule_decisions_attach_their_own_value_and_nearest_time_point(doc):
+    rels = {doc.text[slice(*r["outcome"])]: r for r in doc._.relations}
+    hba1c, independence = rels["HbA1c"], rels["insulin independence"]
+    assert hba1c["direction"] == "decrease" and doc.text[slice(*hba1c["value"])] == "7.8% to 6.1%"
+    assert doc.text[slice(*hba1c["timepoint"])] == "at 6 months"
+    assert independence["direction"] == "achieved" and doc.text[slice(*independence["value"])] == "10 of 12"
+    assert doc.text[slice(*independence["timepoint"])] == "at 1 year"
+    # the main therapy stands in for a sentence that names none, at a lower confidence
+    assert hba1c["cell_type"] and hba1c["confidence"] < rels["C-peptide"]["confidence"]
+
+
+def test_binary_end_points_are_achieved_and_graded_ones_increase(doc):
+    extractor = RelationExtractor(model=None)
+    by_outcome = {c.outcome.text: c for c in _asking_all_heads().candidates(doc)}
+    assert extractor._relation(by_outcome["insulin independence"], "increase", 0.9, "t")["direction"] == "achieved"
+    assert extractor._relation(by_outcome["C-peptide"], "achieved", 0.9, "t")["direction"] == "increase"
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="threshold"):
+        RelationExtractor(model=None, threshold=1.5)
+    with pytest.raises(ValueError, match="precision"):
+        RelationExtractor(model=None, precision="fp8")
+
+
+def test_training_pairs_are_the_candidates_labelled_from_gold(tmp_path):
+    from evidex.training.relation_data import t1d_candidate_examples
+
+    text = TITLE + "\n\n" + ABSTRACT
+
+    def ent(i, label, phrase, nth=0):
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(phrase, start + 1)
+        return {"id": f"T{i}", "label": label, "start": start, "end": start + len(phrase), "text": phrase}
+
+    entities = [ent(1, "CELL_TYPE", "Stem cell-derived islets"), ent(2, "CELL_TYPE", "stem cell-derived islets"),
+                ent(3, "OUTCOME", "HbA1c"), ent(4, "OUTCOME", "insulin independence"),
+                ent(5, "CELL_TYPE", "SC-islets"), ent(6, "INTERVENTION", "teplizumab"), ent(7, "OUTCOME", "C-peptide"),
+                ent(8, "INTERVENTION", "placebo")]
+    relations = [{"head": "T2", "tail": "T3", "direction": "decrease"},
+                 {"head": "T2", "tail": "T4", "direction": "achieved"},
+                 {"head": "T5", "tail": "T7", "direction": "increase"}]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(json.dumps({"id": "d1", "title": TITLE, "abstract": ABSTRACT, "split": "train",
+                                "entities": entities, "relations": relations}) + "\n")
+    pairs = {(e.prompt, e.label) for e in t1d_candidate_examples("train", path)}
+    labels = {p.split("intervention: ")[1].split(";")[0] + " -> " + p.split("outcome: ")[1]: lab for p, lab in pairs}
+    assert labels["stem cell-derived islets -> HbA1c"] == "decrease"
+    assert labels["stem cell-derived islets -> insulin independence"] == "achieved"
+    assert labels["SC-islets -> C-peptide"] == "increase"
+    # teplizumab is named beside the gold head of C-peptide: a wrong head, so "none"
+    assert labels["teplizumab -> C-peptide"] == "none"
