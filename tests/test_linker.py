@@ -7,8 +7,10 @@ from __future__ import annotations
 import filecmp
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-import numpy
 import pytest
 import scipy.sparse
 import sklearn
@@ -71,6 +73,19 @@ def _neighbours(ids, distances) -> list:
     for i, d in zip(ids, distances):
         groups.setdefault(round(float(d), 5), set()).add(int(i))
     return sorted(groups.items())[:-1]
+
+
+def test_build_script_checks_and_writes_the_index(tmp_path):
+    script = Path(__file__).resolve().parents[1] / "scripts" / "build_linker_index.py"
+    check = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert check.returncode == 0 and "up to date" in check.stdout, check.stdout + check.stderr
+    out = subprocess.run([sys.executable, str(script), "-o", str(tmp_path / "index")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert is_current(tmp_path / "index") == (True, "")
+    assert filecmp.cmp(tmp_path / "index" / "concept_aliases.json", default_index_dir() / "concept_aliases.json", shallow=False)
+    (tmp_path / "index" / "concept_aliases.json").write_text("[]\n", encoding="utf-8")
+    stale = subprocess.run([sys.executable, str(script), "--check", "-o", str(tmp_path / "index")], capture_output=True, text=True)
+    assert stale.returncode == 1 and "concept_aliases.json" in stale.stderr
 
 
 def test_stale_index_is_detected_and_replaced_in_memory(tmp_path, rebuilt, caplog):
