@@ -28,11 +28,12 @@ def rows(doc, model_version: Optional[str] = None) -> Iterator[dict[str, Any]]:
 
 
 def extract(records: Iterable[Union[Record, ReadError, str]], nlp: Optional[Language] = None,
-            batch_size: int = 64) -> Iterator[dict[str, Any]]:
+            batch_size: int = 64, workers: int = 0) -> Iterator[dict[str, Any]]:
     """Evidence rows for records (Records, ReadErrors, or plain abstract strings).
 
     Yields evidence rows; a record that cannot be read or processed yields one
-    `{"doc_id": ..., "error": ...}` row instead.
+    `{"doc_id": ..., "error": ...}` row instead. `workers`: processes for the CPU stages
+    (see `evidex.engine.run`); for corpus-sized, resumable runs see `evidex.engine.folder`.
     """
     from .engine import run
 
@@ -42,6 +43,6 @@ def extract(records: Iterable[Union[Record, ReadError, str]], nlp: Optional[Lang
         for i, item in enumerate(records):
             yield Record(f"text-{i}", "", item) if isinstance(item, str) else item
 
-    for event in run(nlp, as_records(), batch_size=batch_size):
+    for event in run(nlp, as_records(), batch_size=batch_size, workers=workers):
         if event[0] in ("row", "error"):
             yield event[1]
