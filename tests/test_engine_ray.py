@@ -17,10 +17,14 @@ from engine_helpers import awkward_inputs, rules_only_overrides
 
 
 def test_actor_plan():
-    assert plan_actors("cuda", {"CPU": 64, "GPU": 8}, workers=7) == (8, 1.0, 8.0)
-    assert plan_actors("auto", {"CPU": 64, "GPU": 8}) == (8, 1.0, 1.0)
-    assert plan_actors("auto", {"CPU": 16}, workers=3) == (4, 0.0, 4.0)
-    assert plan_actors("cpu", {"CPU": 16, "GPU": 2}, actors=2) == (2, 0.0, 1.0)
+    # one actor per GPU, each with the workers that fit beside it
+    assert plan_actors("cuda", {"CPU": 64, "GPU": 8}, workers=7) == (8, 1.0, 7)
+    assert plan_actors("cuda", {"CPU": 64, "GPU": 8}, workers=15) == (8, 1.0, 7)
+    assert plan_actors("auto", {"CPU": 64, "GPU": 8}) == (8, 1.0, 0)
+    # no GPU: CPU actors at 1 + workers CPUs each
+    assert plan_actors("auto", {"CPU": 16}, workers=3) == (4, 0.0, 3)
+    assert plan_actors("cpu", {"CPU": 16, "GPU": 2}, actors=2) == (2, 0.0, 0)
+    assert plan_actors("cpu", {"CPU": 2}, workers=4) == (1, 0.0, 1)
     with pytest.raises(RuntimeError, match="no GPU"):
         plan_actors("cuda", {"CPU": 16})
 

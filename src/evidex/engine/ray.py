@@ -32,19 +32,22 @@ def pipeline_device(config: str) -> str:
 
 
 def plan_actors(device: str, cluster: dict[str, float], workers: int = 0,
-                actors: Optional[int] = None) -> tuple[int, float, float]:
-    """(actors, GPUs per actor, CPUs per actor) for a cluster's resources.
+                actors: Optional[int] = None) -> tuple[int, float, int]:
+    """(actors, GPUs per actor, worker processes per actor) for a cluster's resources; each
+    actor asks Ray for 1 + its workers CPUs.
 
     cuda: one actor per GPU (an error if the cluster has none); auto: the same where there are
-    GPUs, else CPU actors; cpu: CPU actors, as many as the CPUs allow at 1 + workers each."""
+    GPUs, else CPU actors; cpu: CPU actors, as many as the CPUs allow at 1 + workers each.
+    Workers are cut so that all the actors fit in the cluster's CPUs."""
     gpus = int(cluster.get("GPU", 0))
     cpus = max(1, int(cluster.get("CPU", 1)))
     if device == "cuda" and gpus == 0:
         raise RuntimeError("device cuda, but the Ray cluster has no GPU")
-    per_actor_cpus = float(1 + workers)
     if device in ("cuda", "auto") and gpus > 0:
-        return actors or gpus, 1.0, per_actor_cpus
-    return actors or max(1, cpus // (1 + workers)), 0.0, per_actor_cpus
+        n, per_gpu = actors or gpus, 1.0
+    else:
+        n, per_gpu = actors or max(1, cpus // (1 + workers)), 0.0
+    return n, per_gpu, max(0, min(workers, cpus // n - 1))
 
 
 class _Extractor:
@@ -82,8 +85,8 @@ class RayExtractor:
         if not ray.is_initialized():
             ray.init(address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
             self.started = True
-        n, gpus, cpus = plan_actors(pipeline_device(config), ray.cluster_resources(), workers, actors)
-        remote = ray.remote(num_gpus=gpus, num_cpus=cpus)(_Extractor)
+        n, gpus, workers = plan_actors(pipeline_device(config), ray.cluster_resources(), workers, actors)
+        remote = ray.remote(num_gpus=gpus, num_cpus=1 + workers)(_Extractor)
         self.actors = [remote.remote(config, workers, batch_size) for _ in range(n)]
         self.model_version = ray.get(self.actors[0].model_version.remote())
 
