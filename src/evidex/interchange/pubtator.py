@@ -123,7 +123,7 @@ class PubTatorWriter:
         self._fh.close()
 
 
-def _relation(doc_id: str, cols: list[str], pos: _Offsets, where: str) -> dict[str, Any]:
+def _relation(cols: list[str], pos: _Offsets, where: str) -> dict[str, Any]:
     kind = cols[1]
     extra = cols[4] if len(cols) > 4 else ""
     detail = None
@@ -171,7 +171,7 @@ def _document(block: list[tuple[int, str]], path: Path) -> AnnotatedDocument:
             kb_id = cols[5] if len(cols) > 5 and cols[5] != _MISSING else ""
             entities.append(Annotation(start, end, cols[4], cols[3], kb_id))
         elif len(cols) >= 4:
-            doc.relations.append(_relation(doc_id, cols, pos, where))
+            doc.relations.append(_relation(cols, pos, where))
         else:
             raise ValueError(f"{where}: neither an annotation (ID, start, end, mention, type[, id]) nor a relation line")
     if entities:
