@@ -149,12 +149,24 @@ def _env():
     return env
 
 
+def _children(pid: int) -> list[int]:
+    """Child process ids (Linux /proc; empty elsewhere)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
 def test_resume_after_kill_gives_every_record_exactly_once(tmp_path, examples):
     inputs = awkward_inputs(tmp_path / "in", examples, copies=12)  # 75 items, ids repeated 12 times
     config = rules_only_config(tmp_path)
     out = tmp_path / "run"
+    # with a worker process, so the kill also tests that the worker goes when its parent does
     cmd = [sys.executable, "-m", "evidex.cli", "extract", *map(str, inputs), "-o", str(out),
-           "--config", str(config), "--shard-size", "5", "--batch-size", "5", "-q"]
+           "--config", str(config), "--shard-size", "5", "--batch-size", "5", "--workers", "1", "-q"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     try:
@@ -164,15 +176,22 @@ def test_resume_after_kill_gives_every_record_exactly_once(tmp_path, examples):
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()
+        children = _children(proc.pid)
+        assert children or not Path("/proc/self/task").exists(), "the run has no worker process"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    gone_by = time.monotonic() + 20
+    while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < gone_by:
+        time.sleep(0.2)
+    assert not [c for c in children if Path(f"/proc/{c}").exists()], "worker processes outlived the killed run"
     done = Manifest.load(out)
     assert not done.complete and 3 <= len(done.shards) < 15
 
-    rerun = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
+    # the worker count is no part of the job: resume in one process
+    rerun = subprocess.run(cmd[:-2] + ["0", "-q"], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads((out / "summary.json").read_text())
     assert report["complete"] and report["total"]["records"] == 75

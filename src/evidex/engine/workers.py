@@ -26,9 +26,26 @@ def _init(config: str, exclude: Sequence[str]) -> None:
     global _NLP
     # each worker is one core's worth of work: keep libraries from starting thread pools
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _exit_with_parent()
     from .stages import load_from_text
 
     _NLP = load_from_text(config, exclude)
+
+
+def _exit_with_parent(every: float = 1.0) -> None:
+    """End this worker when the main process is gone: one killed with SIGKILL cannot shut its
+    pool down, and a worker would otherwise wait for work forever."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="evidex-parent-watch", daemon=True).start()
 
 
 def run_stages(nlp, records: list[Record]) -> tuple[list, dict[int, str]]:
