@@ -8,7 +8,7 @@ Reads `abstracts_raw/abstracts.jsonl.gz` from the data directory (--data-dir, $E
     (exported with evidex.nn.export.to_hf), one text at a time, as a user would run it,
   - core: the transformer core alone, the tagger's forward pass over the same texts' windows
     (already tokenised), with its achieved FLOP/s against this device's measured
-    matrix-multiply rate (bf16 on CUDA, fp32 on the CPU),
+    matrix-multiply rate in the dtype the core runs in (bf16 on CUDA and on CPUs with bf16 units),
   - before: the pipeline as `evidex.extract` ran it before the batch engine (one process,
     batches of 64), records in memory, rows out (--no-before skips it),
   - engine: `evidex extract` end to end through the engine: the records written as one
@@ -47,13 +47,12 @@ def encoder_flops(encoder_config, lengths: list[int], n_labels: int) -> float:
     return total
 
 
-def matmul_rate(device: torch.device) -> tuple[float, str]:
-    """Measured FLOP/s of a large square matrix multiply on `device` (bf16 on CUDA, fp32 on CPU)."""
-    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    n = 8192 if device.type == "cuda" else 1024
+def matmul_rate(device: torch.device, dtype: torch.dtype) -> tuple[float, str]:
+    """Measured FLOP/s of a large square matrix multiply on `device` in `dtype`."""
+    n = 8192 if device.type == "cuda" else 2048
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
-    reps = 50 if device.type == "cuda" else 5
+    reps = 50 if device.type == "cuda" else 10
     for _ in range(3):
         a @ b
     if device.type == "cuda":
@@ -64,6 +63,16 @@ def matmul_rate(device: torch.device) -> tuple[float, str]:
     if device.type == "cuda":
         torch.cuda.synchronize()
     return 2 * n ** 3 * reps / (time.perf_counter() - start), str(dtype).replace("torch.", "")
+
+
+def core_dtype(nlp) -> torch.dtype:
+    """The dtype the tagger's forward pass computes in (its autocast dtype, else fp32)."""
+    tagger = nlp.get_pipe("tagger")
+    try:
+        from evidex.nn.inference import autocast_dtype
+    except ImportError:  # a tagger without precision settings
+        return torch.bfloat16 if tagger.device.type == "cuda" else torch.float32
+    return autocast_dtype(tagger.device, getattr(tagger, "precision", "auto")) or torch.float32
 
 
 def time_core(nlp, records) -> tuple[float, float]:
@@ -147,7 +156,7 @@ def main() -> None:
 
     hf = time_hf_pipeline(nlp, records, device)
     core, core_flops = time_core(nlp, records)
-    peak, peak_dtype = matmul_rate(device)
+    peak, peak_dtype = matmul_rate(device, core_dtype(nlp))
 
     before = None
     if not args.no_before:
