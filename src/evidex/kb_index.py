@@ -102,6 +102,30 @@ def _hnsw(vectors):
     return index
 
 
+FILES = ("concept_aliases.json", "tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz", "nmslib_index.bin", MANIFEST)
+
+
+def differing_files(a: Path, b: Path) -> list[str]:
+    """The index files that differ between folders `a` and `b`. Files are compared byte for
+    byte, except the pickled vectorizer: pickle output depends on which equal strings the
+    process happens to share, so it is compared by its vocabulary (with order), idf and settings."""
+    import filecmp
+
+    out = []
+    for name in FILES:
+        pa, pb = Path(a) / name, Path(b) / name
+        if not (pa.is_file() and pb.is_file()):
+            out.append(name)
+        elif name == "tfidf_vectorizer.joblib":
+            va, vb = joblib.load(pa), joblib.load(pb)
+            if (list(va.vocabulary_.items()) != list(vb.vocabulary_.items()) or not numpy.array_equal(va.idf_, vb.idf_)
+                    or va.get_params() != vb.get_params()):
+                out.append(name)
+        elif not filecmp.cmp(pa, pb, shallow=False):
+            out.append(name)
+    return out
+
+
 def is_current(index_dir: Path, kb_path: Optional[str] = None) -> tuple[bool, str]:
     """Whether the index in `index_dir` was built from this KB file with this scikit-learn, and
     if not, why ("" when it is current)."""
