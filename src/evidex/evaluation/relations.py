@@ -43,7 +43,10 @@ def most_relevant(none_probs: list[float], owners: list[int]) -> dict[int, int]:
     return best
 
 
-def evaluate(split: str = "test", model: str | Path = "relations", data: Optional[Path] = None, limit: int = 0) -> dict:
+def evaluate(split: str = "test", model: str | Path = "relations", data: Optional[Path] = None, limit: int = 0,
+             details: bool = False) -> dict:
+    """Scores; with `details`, also `result["predictions"]`: per prompt, the gold and predicted
+    labels, the sentence chosen and the gold evidence sentence (for error analysis)."""
     clf, tokenizer = load_relation_model(model)
     root = Path(data) if data else corpora.data_dir()
     ei_split = "validation" if split == "dev" else split
@@ -52,7 +55,7 @@ def evaluate(split: str = "test", model: str | Path = "relations", data: Optiona
         prompts = prompts[:limit]
     splitter = SentenceSplitter()
     labels = clf.config.labels
-    pairs, owners, oracle_pairs, kept = [], [], [], []
+    pairs, owners, oracle_pairs, kept, gold_sentences = [], [], [], [], []
     sentences_of: dict[str, list[tuple[int, int]]] = {}
     for p in prompts:
         sentences = sentences_of.setdefault(p.pmcid, splitter(p.abstract))
@@ -65,6 +68,7 @@ def evaluate(split: str = "test", model: str | Path = "relations", data: Optiona
             pairs.append((text, p.abstract[s:e]))
             owners.append(len(kept) - 1)
         oracle_pairs.append((text, p.abstract[slice(*sentences[gold[0]])]))
+        gold_sentences.append(p.abstract[slice(*sentences[gold[0]])])
     probs = clf.predict(tokenizer, pairs)
     oracle = clf.predict(tokenizer, oracle_pairs)
     best = most_relevant(probs[:, labels.index("none")].tolist(), owners)
@@ -74,8 +78,15 @@ def evaluate(split: str = "test", model: str | Path = "relations", data: Optiona
     full = token_scores([gold], [predicted], THREE)
     orc = token_scores([gold], [oracle_pred], THREE)
     accuracy = sum(g == p for g, p in zip(gold, predicted)) / len(gold) if gold else 0.0
-    return {"task": "relations", "corpus": "evidence_inference", "split": split, "model": str(model),
-            "metrics": {"macro_f1": full["macro_f1"], "accuracy": round(accuracy, 4),
-                        "oracle_macro_f1": orc["macro_f1"],
-                        "oracle_accuracy": round(sum(g == p for g, p in zip(gold, oracle_pred)) / max(1, len(gold)), 4),
-                        "per_label": full["per_label"], "prompts": len(kept)}}
+    result = {"task": "relations", "corpus": "evidence_inference", "split": split, "model": str(model),
+              "metrics": {"macro_f1": full["macro_f1"], "accuracy": round(accuracy, 4),
+                          "oracle_macro_f1": orc["macro_f1"],
+                          "oracle_accuracy": round(sum(g == p for g, p in zip(gold, oracle_pred)) / max(1, len(gold)), 4),
+                          "per_label": full["per_label"], "prompts": len(kept)}}
+    if details:
+        result["predictions"] = [
+            {"pmcid": p.pmcid, "intervention": p.intervention, "comparator": p.comparator, "outcome": p.outcome,
+             "gold": g, "predicted": pr, "oracle": o, "chosen_sentence": pairs[best[i]][1],
+             "gold_sentence": gold_sentences[i], "chosen_is_gold": pairs[best[i]][1] == gold_sentences[i]}
+            for i, (p, g, pr, o) in enumerate(zip(kept, gold, predicted, oracle_pred))]
+    return result

@@ -143,7 +143,17 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     config = TaggerConfig(types=types, encoder=mcfg["encoder"], trainable_layers=int(mcfg["trainable_layers"]),
                           max_length=int(mcfg["max_length"]), stride=int(mcfg["stride"]), dropout=float(mcfg["dropout"]),
                           label_map={CELL_LINE: CELL_TYPE})
-    model = TokenClassifier(config, encoder).to(device)
+    if mcfg.get("init"):
+        # continue from a trained tagger (its types and windows) instead of fresh heads
+        from ..paths import model_path
+        model = TokenClassifier.from_pretrained(model_path(mcfg["init"])).to(device)
+        if list(model.config.types) != types:
+            raise ValueError(f"model.init {mcfg['init']} tags {model.config.types}, the config asks for {types}")
+        model.config.trainable_layers = config.trainable_layers
+        model.freeze_lower_layers()
+        model.config.encoder_sha256 = ""
+    else:
+        model = TokenClassifier(config, encoder).to(device)
     encoded = [encode_example(tok, e, types, int(tcfg["train_max_length"])) for e in train_ex]
     pad_id = tok.pad_token_id or 0
     id_lists = [e[0] for e in encoded]
