@@ -161,3 +161,32 @@ def test_trim_drops_edge_punctuation_and_unmatched_brackets():
     assert trim(words, 4, 7) == (4, 7)  # balanced brackets stay
     assert trim(words, 2, 5) == (2, 3)  # "(" that never closes
     assert trim(words, 3, 4)[1] == trim(words, 3, 4)[0]  # nothing left
+
+
+def test_training_can_continue_from_a_trained_tagger(tmp_path):
+    from pathlib import Path
+
+    from evidex.training.train_ner import train
+    data = tmp_path / "mine.jsonl"
+    data.write_text("\n".join(json.dumps(d) for d in TRAIN_DOCS * 4) + "\n")
+    repo = Path(__file__).resolve().parents[1]
+    start = TokenClassifier.from_pretrained(repo / "models" / "tagger")
+    train(repo / "configs" / "ner_continue.cfg", tmp_path / "out", log=lambda m: None, overrides={
+        "data.train": [str(data)], "data.dev": [], "training.steps": 2, "training.batch_size": 4,
+        "training.warmup": 1, "training.lr": 0.0, "training.head_lr": 0.0})
+    after = TokenClassifier.from_pretrained(tmp_path / "out")
+    # with a zero learning rate, what comes out is the tagger it started from, not fresh heads
+    for name, tensor in start.state_dict().items():
+        assert torch.allclose(tensor.float(), after.state_dict()[name].float(), atol=1e-3), name
+
+
+def test_continuing_from_a_tagger_of_other_types_is_refused(tmp_path):
+    from pathlib import Path
+
+    from evidex.training.train_ner import train
+    repo = Path(__file__).resolve().parents[1]
+    data = tmp_path / "mine.jsonl"
+    data.write_text("\n".join(json.dumps(d) for d in TRAIN_DOCS) + "\n")
+    with pytest.raises(ValueError, match="model.init"):
+        train(repo / "configs" / "ner_continue.cfg", tmp_path / "out", log=lambda m: None, overrides={
+            "data.train": [str(data)], "data.dev": [], "training.steps": 1, "model.types": ["OUTCOME"]})
