@@ -79,6 +79,22 @@ def test_string_store_stays_flat(rules_nlp):
     assert summary.read == 200 and summary.no_finding_ids == []
 
 
+def test_abbreviation_matcher_is_renewed_between_batches(rules_nlp):
+    # scispaCy's detector keeps a matcher whose removed patterns are never freed: the engine
+    # replaces it once empty, and the results stay the same
+    detector = rules_nlp.get_pipe("abbreviations")
+    text = ("Patients with type 1 diabetes (T1D) received mesenchymal stromal cells (MSCs). "
+            "HbA1c fell from 8.1% to 6.9% in T1D patients given MSCs.")
+    records = [Record(f"a{i}", "", text) for i in range(3)]
+    first = list(run(rules_nlp, records, batch_size=1))
+    renewed = detector.global_matcher
+    second = list(run(rules_nlp, records, batch_size=1))
+    assert detector.global_matcher is not renewed and len(detector.global_matcher) == 0
+    assert first == second and any(e[0] == "row" for e in first)
+    doc = rules_nlp(evidex.pipeline.make_doc(rules_nlp, records[0]))
+    assert {a["short_text"] for a in doc._.abbreviations} == {"T1D", "MSCs"}
+
+
 def test_default_workers_follow_the_device(monkeypatch):
     import torch
 

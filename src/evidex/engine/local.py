@@ -24,6 +24,7 @@ from spacy.language import Language
 from ..pipeline import make_doc, model_version
 from ..records import ReadError, Record
 from ..table import rows as table_rows
+from .memory import release
 from .stages import Split, config_text, split
 
 Item = Union[Record, ReadError]
@@ -156,6 +157,7 @@ def run(nlp: Language, items: Iterable[Item], batch_size: int = 64, summary: Sum
             with nlp.memory_zone():
                 records = [r for r in batch if isinstance(r, Record)]
                 yield from counted(_events(batch, _full(nlp, records) if records else [], version, on_doc))
+            release(nlp)
     else:
         yield from counted(_run_with_workers(nlp, items, batch_size, on_doc, workers, version))
     summary.seconds = round(time.perf_counter() - start, 3)
@@ -195,3 +197,4 @@ def _run_with_workers(nlp: Language, items: Iterable[Item], batch_size: int,
                 prepared = []
                 yield from _events(batch, _from_core(nlp, parts, records, docs, failed) if records else [],
                                    version, on_doc)
+            release(nlp)

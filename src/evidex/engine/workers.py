@@ -68,10 +68,15 @@ def run_stages(nlp, records: list[Record]) -> tuple[list, dict[int, str]]:
 def _work(chunk: list[RecordTuple]) -> tuple[bytes, dict[int, str]]:
     from .docbytes import pack
 
+    from .memory import release
+
     records = [Record(*t) for t in chunk]
-    with _NLP.memory_zone():  # the worker's string store stays the size of one chunk
-        docs, errors = run_stages(_NLP, records)
-        return pack(docs), errors
+    try:
+        with _NLP.memory_zone():  # the worker's string store stays the size of one chunk
+            docs, errors = run_stages(_NLP, records)
+            return pack(docs), errors
+    finally:
+        release(_NLP)
 
 
 def default_workers(device: str = "auto") -> int:
