@@ -230,3 +230,11 @@ def test_cli_folder_output_resumes_by_default_and_overwrites_on_request(tmp_path
 def test_cli_ray_engine_needs_a_folder(tmp_path, examples):
     result = runner.invoke(app, ["extract", str(examples), "-o", str(tmp_path / "e.csv"), "--engine", "ray"])
     assert result.exit_code == 2 and "folder output" in result.output
+
+
+def test_an_empty_input_gives_an_empty_complete_folder(rules_nlp, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    report = extract_to_folder([empty], tmp_path / "run", nlp=rules_nlp)
+    assert report["complete"] and report["shards"] == 0 and report["total"]["records"] == 0
+    assert all((tmp_path / "run" / name).is_dir() for name in ("evidence", "errors", "records"))

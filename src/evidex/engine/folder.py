@@ -154,6 +154,8 @@ def _begin(folder: Path, manifest: Optional[Manifest], found: list[Source], inpu
                               "or another folder") from None
         manifest.complete = False
     clean(folder, manifest)
+    for table in TABLES:  # present even before (or without) a first shard, for readers of the folder
+        (folder / table).mkdir(exist_ok=True)
     return manifest
 
 
