@@ -100,3 +100,14 @@ def test_training_pairs_are_the_candidates_labelled_from_gold(tmp_path):
     assert labels["SC-islets -> C-peptide"] == "increase"
     # teplizumab is named beside the gold head of C-peptide: a wrong head, so "none"
     assert labels["teplizumab -> C-peptide"] == "none"
+
+
+def test_prefilter_skips_sentences_with_nothing_to_find(nlp):
+    text = ("Recipients of SC-islets were followed for HbA1c and C-peptide. "
+            "No recipient of SC-islets had severe hypoglycaemia. HbA1c fell after SC-islets.")
+    doc = nlp(make_doc(nlp, Record("p", "", text)))
+    every = {c.sent.text.strip() for c in RelationExtractor(model=None).candidates(doc)}
+    kept = {c.sent.text.strip() for c in RelationExtractor(model=None, prefilter=True).candidates(doc)}
+    assert "Recipients of SC-islets were followed for HbA1c and C-peptide." in every - kept
+    # a negation or an effect word keeps the sentence
+    assert kept == {"No recipient of SC-islets had severe hypoglycaemia.", "HbA1c fell after SC-islets."}

@@ -57,6 +57,9 @@ _GENERIC = {"cell", "cells", "derived", "transplantation", "transplant", "transp
             "therapy", "treatment", "allogeneic", "human", "intraportal", "alone", "group", "patients"}
 
 
+_NEGATION = re.compile(r"\b(?:no|none|neither|nor|without|free|absent)\b", re.I)
+
+
 def _content_words(text: str) -> set[str]:
     return {w[:5] for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 3 and w not in _GENERIC}
 
@@ -76,18 +79,18 @@ class Candidate:
 
 @Language.factory("evidex_relations", default_config={
     "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
-    "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15})
+    "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False})
 def make_relations(nlp: Language, name: str, kb_path: Optional[str], model: Optional[str], device: str,
                    batch_size: int, precision: str, threshold: float, max_heads: int, doc_fallback: bool,
-                   fallback_penalty: float):
+                   fallback_penalty: float, prefilter: bool):
     return RelationExtractor(kb_path, model, device, batch_size, precision, threshold, max_heads, doc_fallback,
-                             fallback_penalty)
+                             fallback_penalty, prefilter)
 
 
 class RelationExtractor:
     def __init__(self, kb_path: Optional[str] = None, model: Optional[str] = None, device: str = "auto",
                  batch_size: int = 64, precision: str = "auto", threshold: float = 0.5, max_heads: int = 2,
-                 doc_fallback: bool = True, fallback_penalty: float = 0.15):
+                 doc_fallback: bool = True, fallback_penalty: float = 0.15, prefilter: bool = False):
         from ..nn.inference import PRECISIONS
 
         if precision not in PRECISIONS:
@@ -98,6 +101,7 @@ class RelationExtractor:
         self.doc_fallback, self.fallback_penalty = doc_fallback, fallback_penalty
         self.batch_size, self.precision, self.threshold = batch_size, precision, threshold
         self.max_heads = max(1, max_heads)
+        self.prefilter = prefilter
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -186,6 +190,9 @@ class RelationExtractor:
             if not outcomes:
                 continue
             nums = [n for n in numbers if n.start >= sent.start and n.end <= sent.end]
+            if self.prefilter and not (any(n.label_ == "VALUE" for n in nums) or direction_cue(sent.text)
+                                       or _NEGATION.search(sent.text)):
+                continue  # no number, no effect word, no negation: nothing for the classifier to find
             sent_therapies = [e for e in in_sent if e.label_ in (INTERVENTION, CELL_TYPE)]
             main = self._closest_preceding(main_mentions, sent)
             sample = next((n for n in nums if n.label_ == "SAMPLE_SIZE"), None) or doc_sample
