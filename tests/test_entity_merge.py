@@ -4,7 +4,6 @@ spans that overlap nothing stay, numbers keep their own spans."""
 from __future__ import annotations
 
 import pytest
-from spacy.tokens import Span
 
 from evidex.components.entities import EntityResolver
 from evidex.pipeline import make_doc
@@ -15,8 +14,7 @@ TEXT = "Recurrence of severe hypoglycaemia was prevented in 10 of 12 recipients 
 
 @pytest.fixture()
 def doc(nlp):
-    doc = nlp(make_doc(nlp, Record("m", "", TEXT)))
-    d = doc
+    d = nlp(make_doc(nlp, Record("m", "", TEXT)))
     # the tagger's reading: a longer outcome span, and a population span the vocabulary lacks
     start = TEXT.index("Recurrence")
     outcome = d.char_span(start, start + len("Recurrence of severe hypoglycaemia"), label="OUTCOME")
