@@ -20,14 +20,24 @@ class Record:
     @property
     def text(self) -> str:
         """The document text every offset refers to: title + blank line + abstract."""
-        if self.title and self.abstract:
-            return self.title + TITLE_SEPARATOR + self.abstract
-        return self.title or self.abstract
+        return document_text(self.title, self.abstract)
 
     @property
     def abstract_offset(self) -> int:
         """Where the abstract starts in `text`."""
-        return len(self.title) + len(TITLE_SEPARATOR) if self.title and self.abstract else 0
+        return abstract_offset(self.title, self.abstract)
+
+
+def document_text(title: str, abstract: str) -> str:
+    """Title + blank line + abstract (or whichever of the two there is): the text of a Doc."""
+    if title and abstract:
+        return title + TITLE_SEPARATOR + abstract
+    return title or abstract
+
+
+def abstract_offset(title: str, abstract: str) -> int:
+    """Where the abstract starts in `document_text(title, abstract)`."""
+    return len(title) + len(TITLE_SEPARATOR) if title and abstract else 0
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from spacy.tokens import Doc
 
+from ..records import abstract_offset, document_text
 from ..schema import CELL_TYPE, INTERVENTION, OUTCOME, SAMPLE_SIZE, TIMEPOINT, TITLE_SEPARATOR, VALUE
 
 # Span groups of an evidex Doc that interchange files keep.
@@ -59,13 +60,11 @@ class AnnotatedDocument:
 
     @property
     def text(self) -> str:
-        if self.title and self.abstract:
-            return self.title + TITLE_SEPARATOR + self.abstract
-        return self.title or self.abstract
+        return document_text(self.title, self.abstract)
 
     @property
     def abstract_offset(self) -> int:
-        return len(self.title) + len(TITLE_SEPARATOR) if self.title and self.abstract else 0
+        return abstract_offset(self.title, self.abstract)
 
     @property
     def entities(self) -> list[Annotation]:
