@@ -64,18 +64,28 @@ class Linker:
         self.threshold, self.k = threshold, k
         self.labels = tuple(labels)
         self.contained_terms = contained_terms
+        self._cache: dict[tuple[str, str], tuple[str, float]] = {}
+
+    _CACHE_SIZE = 200_000
 
     def best_candidates(self, texts: list[str], labels: list[str]) -> list[tuple[str, float]]:
-        """For each text, the best scispaCy candidate of its label: (concept id or NIL, similarity)."""
+        """For each text, the best scispaCy candidate of its label: (concept id or NIL, similarity).
+        Answers are remembered per (normalised text, label): abstracts repeat their mentions
+        ("HbA1c", "islet transplantation"), and the nearest-neighbour search is the linker's cost."""
         if not texts:
             return []
-        out = []
-        for label, found in zip(labels, self.candidates([normalise(t) for t in texts], self.k)):
-            scored = sorted((-max(c.similarities), c.concept_id) for c in found
-                            if self.kb.concepts[c.concept_id].label == label)
-            # ties go to the alphabetically first id, so results never depend on index order
-            out.append((scored[0][1], float(-scored[0][0])) if scored else (NIL, 0.0))
-        return out
+        cache = self._cache
+        keys = [(normalise(t), label) for t, label in zip(texts, labels)]
+        missing = list(dict.fromkeys(k for k in keys if k not in cache))
+        if missing:
+            if len(cache) + len(missing) > self._CACHE_SIZE:
+                cache.clear()  # bounded memory on corpus-scale runs
+            for (text, label), found in zip(missing, self.candidates([t for t, _ in missing], self.k)):
+                scored = sorted((-max(c.similarities), c.concept_id) for c in found
+                                if self.kb.concepts[c.concept_id].label == label)
+                # ties go to the alphabetically first id, so results never depend on index order
+                cache[(text, label)] = (scored[0][1], float(-scored[0][0])) if scored else (NIL, 0.0)
+        return [cache[k] for k in keys]
 
     def decide(self, text: str, label: str, long_form: Optional[str], candidate: tuple[str, float],
                threshold: Optional[float] = None) -> Link:
