@@ -223,6 +223,20 @@ def _train(train, config: Path, output: Optional[Path], data_dir: Optional[Path]
     console.print(f"saved {result['output']}" + (f" (best dev macro F1 {best['score']:.4f} at step {best['step']})" if best else ""))
 
 
+def _scored(score, as_json: bool) -> Optional[dict]:
+    """Run an evaluation: missing data or bad options become a clear error (exit 2); with --json
+    the result is printed and None returned, else the result is returned for the caller's summary."""
+    try:
+        result = score()
+    except (FileNotFoundError, ValueError) as exc:  # CorpusNotFound is a FileNotFoundError
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return None
+    return result
+
+
 @evaluate_app.command("ner")
 def evaluate_ner(
     corpus: str = typer.Option(..., "--corpus", help="ebmnlp, jnlpba or t1d_cell_therapy."),
@@ -237,20 +251,16 @@ def evaluate_ner(
     """Score the entity tagger."""
     from .evaluation import in_domain
     from .evaluation.ner import evaluate
-    from .training.corpora import CorpusNotFound
 
-    try:
+    def score() -> dict:
         if corpus == in_domain.CORPUS:
-            result = in_domain.evaluate_ner(split, model, source or "pipeline", limit)
-        elif source not in (None, "tagger"):
+            return in_domain.evaluate_ner(split, model, source or "pipeline", limit)
+        if source not in (None, "tagger"):
             raise ValueError(f"--source {source} applies to {in_domain.CORPUS} only; {corpus} scores the tagger")
-        else:
-            result = evaluate(corpus, split, model, data_dir, limit)
-    except (CorpusNotFound, FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
-    if as_json:
-        typer.echo(json.dumps(result))
+        return evaluate(corpus, split, model, data_dir, limit)
+
+    result = _scored(score, as_json)
+    if result is None:
         return
     if corpus == in_domain.CORPUS:
         typer.echo("\n".join(in_domain.summary_lines(result)))
@@ -288,7 +298,6 @@ def evaluate_relations(
     whole pipeline's relations on the in-domain corpus."""
     from .evaluation import in_domain
     from .evaluation.relations import evaluate
-    from .training.corpora import CorpusNotFound
 
     if corpus == in_domain.CORPUS:
         _evaluate_in_domain_relations(split, model, limit, config, as_json)
@@ -296,13 +305,8 @@ def evaluate_relations(
     if corpus != "evidence_inference":
         console.print(f"[red]error:[/] unknown corpus {corpus!r}; choose evidence_inference or {in_domain.CORPUS}")
         raise typer.Exit(2)
-    try:
-        result = evaluate(split, model, data_dir, limit)
-    except (CorpusNotFound, FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
-    if as_json:
-        typer.echo(json.dumps(result))
+    result = _scored(lambda: evaluate(split, model, data_dir, limit), as_json)
+    if result is None:
         return
     m = result["metrics"]
     console.print(f"evidence_inference {split}: macro F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}, "
@@ -313,19 +317,16 @@ def _evaluate_in_domain_relations(split: str, model: str, limit: int, config: Op
     """The pipeline (rules or whatever its config runs) scored on the corpus's relations."""
     from .evaluation import in_domain
 
-    try:
+    def score() -> dict:
         if model != "relations":
             raise ValueError(f"--model names the Evidence Inference classifier; {in_domain.CORPUS} scores the "
                              "whole pipeline (choose its config with --config)")
         if config is not None and not config.is_file():
             raise FileNotFoundError(f"config not found: {config}")
-        result = in_domain.evaluate_relations(split, limit, config=str(config) if config else None)
-    except (FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
-    if as_json:
-        typer.echo(json.dumps(result))
-    else:
+        return in_domain.evaluate_relations(split, limit, config=str(config) if config else None)
+
+    result = _scored(score, as_json)
+    if result is not None:
         typer.echo("\n".join(in_domain.summary_lines(result)))
 
 
@@ -462,13 +463,9 @@ def evaluate_linking(
     from .evaluation.linking import evaluate
 
     grid = [round(0.30 + 0.05 * i, 2) for i in range(14)] if sweep else []
-    try:
-        result = evaluate(corpus, split, threshold, grid, str(config) if config else None, errors=errors)
-    except (FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
-    if as_json:
-        typer.echo(json.dumps(result))
+    result = _scored(lambda: evaluate(corpus, split, threshold, grid, str(config) if config else None, errors=errors),
+                     as_json)
+    if result is None:
         return
     m = result["metrics"]
     nil = m["nil"]

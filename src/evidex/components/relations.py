@@ -201,11 +201,11 @@ class RelationExtractor:
             # each value belongs to the outcome it is nearest to
             values = [n for n in nums if n.label_ == "VALUE" and n._.number_kind not in ("p_value", "ci")]
             owner = {id(v): _nearest(outcomes, v) for v in values}
+            comparators = [t.text for t in sent_therapies if self._role(t) == "comparator"]
+            comparator = sent_comparator or (comparators[0] if comparators else "")
             # every mention counts: one outcome at two time points is two findings; the table
             # merges what is left the same (therapy, outcome, direction, time point)
             for outcome in outcomes:
-                comparators = [t.text for t in sent_therapies if self._role(t) == "comparator"]
-                comparator = sent_comparator or (comparators[0] if comparators else "")
                 heads = self._heads(sent_therapies, outcome, main)
                 if not every_head:  # the rules can judge one head per outcome: the main one, else the nearest
                     heads = [h for h in heads if h[1]][:1] or heads[:1]

@@ -24,13 +24,13 @@ from spacy.language import Language
 from spacy.util import filter_spans
 
 from ..kb import load_kb, normalise
-from ..paths import REPO_ROOT
+from ..paths import T1D_CORPUS
 from ..records import Record
 from ..schema import CELL_TYPE, DIRECTIONS, INTERVENTION, OUTCOME, POPULATION
 from .matching import Relation, relation_scores, span_scores, triple_scores
 
 CORPUS = "t1d_cell_therapy"
-CORPUS_FILE = REPO_ROOT / "corpora" / CORPUS / f"{CORPUS}.jsonl"
+CORPUS_FILE = T1D_CORPUS
 SPLITS = ("train", "dev", "test")
 LABELS = (POPULATION, INTERVENTION, OUTCOME, CELL_TYPE)
 SOURCES = ("pipeline", "tagger", "vocabulary")

@@ -15,8 +15,9 @@ from typing import Optional
 from ..nn.pair_classifier import PairClassifier, prompt_text
 from ..schema import DECREASE, INCREASE, NO_DIFFERENCE
 from ..training import corpora
+from ..training.corpora import SentenceSplitter
 from ..training.relation_corpora import evidence_inference
-from ..training.relation_data import SentenceSplitter, evidence_sentences
+from ..training.relation_data import evidence_sentences
 from .metrics import token_scores
 
 THREE = [INCREASE, DECREASE, NO_DIFFERENCE]

@@ -172,21 +172,39 @@ def t1d_cell_therapy(split: str, root: Optional[Path] = None) -> Iterator[Exampl
     sentence as evidex splits it, entity spans clipped to their sentence. CELL_LINE is not
     annotated there, so its head learns nothing from these documents."""
     from ..paths import T1D_CORPUS
-    from ..pipeline import load
+    from ..records import document_text
 
-    nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
-    sentencizer = nlp.get_pipe("sentences")
-    with open(require(T1D_CORPUS, 'the in-domain corpus'), encoding="utf-8") as fh:
+    splitter = SentenceSplitter()
+    with open(require(T1D_CORPUS, "the in-domain corpus"), encoding="utf-8") as fh:
         for line in fh:
             obj = json.loads(line)
             if obj.get("split") != split:
                 continue
-            text = obj["title"] + "\n\n" + obj["abstract"]
-            doc = sentencizer(nlp.make_doc(text))
-            for sent in doc.sents:
-                ents = [{"start": e["start"] - sent.start_char, "end": e["end"] - sent.start_char, "label": e["label"]}
+            text = document_text(obj["title"], obj["abstract"])
+            for start, end in splitter(text):
+                ents = [{"start": e["start"] - start, "end": e["end"] - start, "label": e["label"]}
                         for e in obj["entities"]
-                        if e["label"] in IN_DOMAIN_TYPES and e["start"] >= sent.start_char and e["end"] <= sent.end_char]
-                example = from_char_spans(nlp.tokenizer, sent.text, ents, IN_DOMAIN_TYPES, "t1d_cell_therapy", obj["id"])
+                        if e["label"] in IN_DOMAIN_TYPES and e["start"] >= start and e["end"] <= end]
+                example = from_char_spans(splitter.tokenizer, text[start:end], ents, IN_DOMAIN_TYPES,
+                                          "t1d_cell_therapy", obj["id"])
                 if example.words:
                     yield example
+
+
+class SentenceSplitter:
+    """evidex's tokenizer and sentence splitter, without the rest of the pipeline."""
+
+    def __init__(self):
+        from ..pipeline import load
+        nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
+        self.tokenizer, self.splitter = nlp.tokenizer, nlp.get_pipe("sentences")
+
+    def __call__(self, text: str) -> list[tuple[int, int]]:
+        doc = self.splitter(self.tokenizer(text))
+        out = []
+        for sent in doc.sents:
+            stripped = sent.text.strip()
+            if len(stripped) > 1:
+                start = sent.start_char + sent.text.index(stripped)
+                out.append((start, start + len(stripped)))
+        return out

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Optional
 
 from ..nn.pair_classifier import prompt_text
+from ..paths import T1D_CORPUS
 from ..schema import NO_RELATION
+from .corpora import SentenceSplitter
 from .relation_corpora import EIPrompt, evidence_inference
 
-REPO = Path(__file__).resolve().parents[3]
-T1D_CORPUS = REPO / "corpora" / "t1d_cell_therapy" / "t1d_cell_therapy.jsonl"
 
 
 @dataclass
@@ -31,25 +31,6 @@ class PairExample:
     sentence: str
     label: str
     source: str
-
-
-class SentenceSplitter:
-    """evidex's tokenizer and sentence splitter, without the rest of the pipeline."""
-
-    def __init__(self):
-        from ..pipeline import load
-        nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
-        self.tokenizer, self.splitter = nlp.tokenizer, nlp.get_pipe("sentences")
-
-    def __call__(self, text: str) -> list[tuple[int, int]]:
-        doc = self.splitter(self.tokenizer(text))
-        out = []
-        for sent in doc.sents:
-            stripped = sent.text.strip()
-            if len(stripped) > 1:
-                start = sent.start_char + sent.text.index(stripped)
-                out.append((start, start + len(stripped)))
-        return out
 
 
 def evidence_sentences(prompt: EIPrompt, sentences: list[tuple[int, int]]) -> list[int]:
@@ -128,6 +109,7 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExam
     every other pair is "none": a wrong head, a sentence that only sets the scene, an outcome
     nothing changed."""
     from spacy.tokens import Span
+    from spacy.util import filter_spans
 
     from ..components.relations import RelationExtractor
     from ..pipeline import load, make_doc
@@ -143,8 +125,7 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExam
         gold_doc = json.loads(line)
         if gold_doc["split"] != split:
             continue
-        record = Record(gold_doc["id"], gold_doc["title"], gold_doc["abstract"])
-        doc = nlp(make_doc(nlp, record))
+        doc = nlp(make_doc(nlp, Record(gold_doc["id"], gold_doc["title"], gold_doc["abstract"])))
         spans = []
         for ent in gold_doc["entities"]:
             if ent["label"] not in ("INTERVENTION", "CELL_TYPE", "OUTCOME", "POPULATION"):
@@ -152,12 +133,11 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExam
             span = doc.char_span(ent["start"], ent["end"], label=ent["label"], alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-        from spacy.util import filter_spans
         concepts = filter_spans(spans)
         doc.spans["entities"] = sorted(concepts + [n for n in doc.spans.get("numbers", [])
                                                    if not any(n.start < c.end and c.start < n.end for c in concepts)],
                                        key=lambda s: s.start)
-        doc.ents = [s for s in filter_spans(list(doc.spans["entities"]))]
+        doc.ents = filter_spans(list(doc.spans["entities"]))
         if linker is not None:
             linker(doc)
         ents = {e["id"]: e for e in gold_doc["entities"]}

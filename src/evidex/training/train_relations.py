@@ -13,8 +13,9 @@ from ..nn.encoder import load_encoder
 from ..nn.inference import resolve_device
 from ..nn.pair_classifier import PairClassifier, RelationConfig
 from . import corpora
+from .corpora import SentenceSplitter
 from .loop import batches, cache_lower, cached_batch, can_cache, fit, optimiser, pad, seed_everything
-from .relation_data import SentenceSplitter, ei_examples, t1d_candidate_examples, t1d_examples
+from .relation_data import ei_examples, t1d_candidate_examples, t1d_examples
 
 
 def build_examples(dcfg, split: str, root, splitter, rng, limit: int = 0):
