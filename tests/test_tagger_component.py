@@ -48,3 +48,25 @@ def test_tagger_spans_never_cross_the_title_abstract_break(tagged_nlp):
                            "Ten of 12 recipients of SC-islets were insulin independent at one year.")
     doc = tagged_nlp(evidex.pipeline.make_doc(tagged_nlp, record))
     assert all("\n" not in s.text for s in doc.spans["tagger"])
+
+
+def test_tagger_reads_sentence_by_sentence(tagged_nlp):
+    from evidex.components.tagger import tagging_units
+
+    record = evidex.Record("t3", "Porcine islets in diabetic primates",
+                           "Neonatal porcine islets were transplanted into six diabetic macaques. "
+                           "Fasting C-peptide rose in four animals. Graft survival exceeded 90 days in three recipients.")
+    with tagged_nlp.select_pipes(enable=["sentences"]):
+        doc = tagged_nlp(evidex.pipeline.make_doc(tagged_nlp, record))
+    units = tagging_units(doc)
+    assert len(units) == len(list(doc.sents)) >= 3
+    assert [i for u in units for i in u] == [t.i for t in doc if not t.is_space]
+    assert tagging_units(doc, "document") == [[t.i for t in doc if not t.is_space]]
+    # each sentence is tagged as if it were alone
+    tagger = tagged_nlp.get_pipe("tagger")
+    tagged = [(s.start, s.end, s.label_) for s in tagger(doc).spans["tagger"]]
+    alone = []
+    for sent in doc.sents:
+        piece = tagger(sent.as_doc())
+        alone += [(sent.start + s.start, sent.start + s.end, s.label_) for s in piece.spans["tagger"]]
+    assert tagged and sorted(tagged) == sorted(alone)

@@ -112,7 +112,10 @@ def evaluate_ner(split: str = "test", model: str = "tagger", source: str = "pipe
         if tagger.model is None:
             raise ValueError("the pipeline has no tagger model to score")
         spans_of = lambda d: d.spans["tagger"]  # noqa: E731
-        processed = list(tagger.pipe(spacy_docs))
+        # the components before the tagger run too: it tags the sentences they set
+        upto = nlp.pipe_names[:nlp.pipe_names.index("tagger") + 1]
+        with nlp.select_pipes(enable=upto):
+            processed = list(nlp.pipe(spacy_docs))
     else:
         spans_of = (lambda d: d.ents) if source == "pipeline" else (lambda d: d.spans["vocabulary"])
         processed = list(nlp.pipe(spacy_docs))

@@ -3,7 +3,7 @@
 - ebmnlp: token-level P/R/F1 over PAR/INT/OUT and their macro average (as BLURB scores EBM-NLP
   PICO), on the official tokens of `conll/{dev,test}.txt`.
 - jnlpba: strict entity P/R/F1 for cell_type and cell_line on the brat standoff texts, tagged
-  through evidex's own tokenizer (the path real documents take).
+  through evidex's own tokenizer and sentence splitter (the path real documents take).
 """
 
 from __future__ import annotations
@@ -46,25 +46,28 @@ def evaluate_ebmnlp(model, tokenizer, split: str, root: Optional[Path], limit: i
 
 
 def evaluate_jnlpba(model, tokenizer, split: str, root: Optional[Path], limit: int = 0) -> dict:
+    from ..components.tagger import tagging_units
     from ..pipeline import load
 
-    nlp_tokenizer = load().tokenizer
+    nlp = load(overrides={"nlp.pipeline": ["sentences"]})
     gold, pred, texts, ids, offsets = [], [], [], [], []
+    n_docs = 0
     for i, (doc_id, text, spans) in enumerate(corpora.jnlpba_standoff(split, root)):
         if limit and i >= limit:
             break
-        doc = nlp_tokenizer(text)
-        toks = [t for t in doc if not t.is_space]
-        texts.append([t.text for t in toks])
-        offsets.append([(t.idx, t.idx + len(t.text)) for t in toks])
-        ids.append(doc_id)
+        n_docs += 1
+        doc = nlp(text)
+        for unit in tagging_units(doc):
+            texts.append([doc[t].text for t in unit])
+            offsets.append([(doc[t].idx, doc[t].idx + len(doc[t].text)) for t in unit])
+            ids.append(doc_id)
         gold.extend((doc_id, s, e, kind) for s, e, kind in spans)
     for doc_id, offs, found in zip(ids, offsets, tag_words(model, tokenizer, texts)):
         for start, end, kind, _ in found:
             if kind in _JNLPBA_NAMES:
                 pred.append((doc_id, offs[start][0], offs[end - 1][1], _JNLPBA_NAMES[kind]))
     scores = entity_scores(gold, pred, ["cell_type", "cell_line"])
-    scores["documents"] = len(ids)
+    scores["documents"] = n_docs
     return scores
 
 
