@@ -190,3 +190,21 @@ def test_continuing_from_a_tagger_of_other_types_is_refused(tmp_path):
     with pytest.raises(ValueError, match="model.init"):
         train(repo / "configs" / "ner_continue.cfg", tmp_path / "out", log=lambda m: None, overrides={
             "data.train": [str(data)], "data.dev": [], "training.steps": 1, "model.types": ["OUTCOME"]})
+
+
+def test_viterbi_over_all_types_equals_brute_force_search():
+    import itertools
+
+    from evidex.nn.windows import viterbi_bio_types
+
+    def best_valid(p):
+        valid = (s for s in itertools.product(range(3), repeat=len(p))
+                 if s[0] != 2 and not any(a == 0 and b == 2 for a, b in zip(s, s[1:])))
+        return list(max(valid, key=lambda s: sum(np.log(max(p[i][x], 1e-9)) for i, x in enumerate(s))))
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        probs = rng.dirichlet([0.5, 0.5, 0.5], size=(int(rng.integers(1, 7)), int(rng.integers(1, 4))))
+        tags = viterbi_bio_types(probs)
+        for t in range(probs.shape[1]):
+            assert list(tags[:, t]) == best_valid(probs[:, t])

@@ -110,11 +110,12 @@ class RelationExtractor:
                 warnings.warn(f"{exc}; relations come from the direction rules only", stacklevel=2)
         if self.folder is not None:
             from ..nn.encoder import load_tokenizer
-            from ..nn.inference import resolve_device
+            from ..nn.inference import cast_for_inference, resolve_device
             from ..nn.pair_classifier import PairClassifier
 
             self.device = resolve_device(device)
             self.model = PairClassifier.from_pretrained(self.folder).to(self.device)
+            self.precision = cast_for_inference(self.model, self.device, self.precision)
             self.tokenizer = load_tokenizer(self.model.config.encoder)
 
     @property

@@ -66,6 +66,10 @@ class EntityTagger:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        elif self.precision != "fp32":
+            from ..nn.inference import cast_for_inference
+
+            self.precision = cast_for_inference(self.model, self.device, self.precision)
         self.tokenizer = load_tokenizer(self.model.config.encoder)
         self.label_map = self.model.config.label_map
 

@@ -25,10 +25,15 @@ _JNLPBA_NAMES = {CELL_TYPE: "cell_type", CELL_LINE: "cell_line"}
 
 
 def load_tagger(model: str | Path):
+    import torch
+
     from ..nn.encoder import load_tokenizer
+    from ..nn.inference import cast_for_inference
     from ..paths import model_path
 
     tagger = TokenClassifier.from_pretrained(model_path(model))
+    # the precision the pipeline runs it in (bf16 weights where the CPU has bf16 units)
+    cast_for_inference(tagger, torch.device("cpu"))
     return tagger, load_tokenizer(tagger.config.encoder)
 
 

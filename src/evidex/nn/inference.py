@@ -50,6 +50,17 @@ def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype
     return None
 
 
+def cast_for_inference(model: torch.nn.Module, device: torch.device, precision: str = "auto") -> str:
+    """Put an inference model's weights in the half-precision dtype `precision` resolves to on
+    `device`, once, instead of autocasting them at every call (on the CPU: 64 vs 46 abstracts/s
+    for the tagger). Returns the precision to run it with afterwards ("fp32": nothing left to cast)."""
+    dtype = autocast_dtype(device, precision)
+    if dtype is None:
+        return precision
+    model.to(dtype)
+    return "fp32"
+
+
 def autocast_context(device: torch.device, precision: str = "auto"):
     dtype = autocast_dtype(device, precision)
     return torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()

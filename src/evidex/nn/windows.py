@@ -56,27 +56,35 @@ def stitch(windows: list[Window], outputs: list[np.ndarray], n_words: int) -> np
     return result
 
 
-# transitions between O(0), B(1), I(2): O -> I is not allowed
-_ALLOWED = np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1]], dtype=bool)
+def viterbi_bio_types(probs: np.ndarray) -> np.ndarray:
+    """Most probable O/B/I codes [words, types] for probs [words, types, 3], every type at once,
+    where no sequence starts with I nor has O -> I (the only forbidden move: O/B/I reach O and B
+    from anything, I only from B or I)."""
+    n, k = probs.shape[:2]
+    if n == 0:
+        return np.zeros((0, k), dtype=int)
+    logp = np.log(np.clip(probs, 1e-9, 1.0))
+    rows = np.arange(k)
+    score = logp[0].copy()
+    score[:, 2] = -np.inf
+    back = np.zeros((n, k, 3), dtype=np.int8)
+    for t in range(1, n):
+        best_any = score.argmax(axis=1)  # into O or B
+        best_bi = 1 + score[:, 1:].argmax(axis=1)  # into I
+        back[t, :, 0] = back[t, :, 1] = best_any
+        back[t, :, 2] = best_bi
+        any_score, bi_score = score[rows, best_any], score[rows, best_bi]
+        score = np.stack([any_score, any_score, bi_score], axis=1) + logp[t]
+    path = np.zeros((n, k), dtype=int)
+    path[-1] = score.argmax(axis=1)
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, rows, path[t]]
+    return path
 
 
 def viterbi_bio(probs: np.ndarray) -> list[int]:
     """Most probable O/B/I sequence (probs [words, 3]) that never starts with I nor has O -> I."""
-    n = len(probs)
-    if n == 0:
-        return []
-    logp = np.log(np.clip(probs, 1e-9, 1.0))
-    trans = np.where(_ALLOWED, 0.0, -np.inf)
-    score = logp[0] + np.array([0.0, 0.0, -np.inf])
-    back = np.zeros((n, 3), dtype=int)
-    for t in range(1, n):
-        cand = score[:, None] + trans  # [from, to]
-        back[t] = cand.argmax(axis=0)
-        score = cand.max(axis=0) + logp[t]
-    path = [int(score.argmax())]
-    for t in range(n - 1, 0, -1):
-        path.append(int(back[t][path[-1]]))
-    return path[::-1]
+    return [int(x) for x in viterbi_bio_types(np.asarray(probs)[:, None, :])[:, 0]]
 
 
 def spans_from_tags(tags: Sequence[int]) -> list[tuple[int, int]]:
@@ -99,9 +107,10 @@ def decode(probs: np.ndarray, types: Sequence[str]) -> list[tuple[int, int, str,
     """Spans (start, end, type, confidence) from per-word probabilities [words, types, 3].
     Confidence = mean probability that the span's words are inside an entity of that type."""
     found = []
+    tags = viterbi_bio_types(probs)
     for t, name in enumerate(types):
         p = probs[:, t, :]
-        for start, end in spans_from_tags(viterbi_bio(p)):
+        for start, end in spans_from_tags(tags[:, t]):
             found.append((start, end, name, float(1.0 - p[start:end, 0].mean())))
     return found
 
