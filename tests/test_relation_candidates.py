@@ -58,8 +58,8 @@ def test_rule_decisions_attach_their_own_value_and_nearest_time_point(doc):
     assert hba1c["cell_type"] and hba1c["confidence"] < rels["C-peptide"]["confidence"]
 
 
-def test_binary_end_points_are_achieved_and_graded_ones_increase(doc):
-    extractor = RelationExtractor(model=None)
+def test_binary_end_points_are_achieved_and_graded_ones_increase_when_asked(doc):
+    extractor = RelationExtractor(model=None, achieved_binary_only=True)
     by_outcome = {c.outcome.text: c for c in _asking_all_heads().candidates(doc)}
     assert extractor._relation(by_outcome["insulin independence"], "increase", 0.9, "t")["direction"] == "achieved"
     assert extractor._relation(by_outcome["C-peptide"], "achieved", 0.9, "t")["direction"] == "increase"
@@ -111,3 +111,28 @@ def test_prefilter_skips_sentences_with_nothing_to_find(nlp):
     assert "Recipients of SC-islets were followed for HbA1c and C-peptide." in every - kept
     # a negation or an effect word keeps the sentence
     assert kept == {"No recipient of SC-islets had severe hypoglycaemia.", "HbA1c fell after SC-islets."}
+
+
+def test_a_title_that_puts_a_regimen_first_makes_it_the_main_therapy(nlp):
+    record = Record("r", "Immunosuppression with belatacept and mycophenolate for islet transplantation: a pilot study",
+                    "Ten adults received islet transplantation alone under belatacept and mycophenolate. "
+                    "Islet transplantation was repeated in four. Insulin independence was reached by 7 of 10 at one year.")
+    doc = nlp(make_doc(nlp, record))
+    extractor = _asking_all_heads()
+    independence = [c for c in extractor.candidates(doc) if c.outcome.text.lower() == "insulin independence"]
+    assert len(independence) == 1 and independence[0].fallback
+    assert independence[0].therapy.text == "belatacept"
+    extractor.title_regimen = False  # else: the most mentioned therapy, the transplantation
+    assert [c.therapy.text for c in extractor.candidates(doc) if c.outcome.text.lower() == "insulin independence"] \
+        == ["Islet transplantation"]
+
+
+def test_an_achieved_harm_stays_achieved(nlp):
+    # guidelines: "achieved" is also "occurred in" for events such as bleeding
+    doc = nlp(make_doc(nlp, Record("h", "", "Twelve recipients of islet transplantation were followed. "
+                                            "Portal vein thrombosis occurred in 2 of 12 recipients.")))
+    extractor = RelationExtractor(model=None)
+    cand = next(c for c in extractor.candidates(doc) if "thrombosis" in c.outcome.text)
+    assert extractor._relation(cand, "achieved", 0.9, "classifier")["direction"] == "achieved"
+    extractor.achieved_binary_only = True
+    assert extractor._relation(cand, "achieved", 0.9, "classifier")["direction"] == "increase"

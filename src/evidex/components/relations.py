@@ -57,6 +57,8 @@ _GENERIC = {"cell", "cells", "derived", "transplantation", "transplant", "transp
             "therapy", "treatment", "allogeneic", "human", "intraportal", "alone", "group", "patients"}
 
 
+_NO_REGIMEN = {"evidex:immunosuppression"}
+
 _NEGATION = re.compile(r"\b(?:no|none|neither|nor|without|free|absent)\b", re.I)
 
 
@@ -79,18 +81,20 @@ class Candidate:
 
 @Language.factory("evidex_relations", default_config={
     "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
-    "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False})
+    "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False,
+    "achieved_binary_only": False, "title_regimen": True})
 def make_relations(nlp: Language, name: str, kb_path: Optional[str], model: Optional[str], device: str,
                    batch_size: int, precision: str, threshold: float, max_heads: int, doc_fallback: bool,
-                   fallback_penalty: float, prefilter: bool):
+                   fallback_penalty: float, prefilter: bool, achieved_binary_only: bool, title_regimen: bool):
     return RelationExtractor(kb_path, model, device, batch_size, precision, threshold, max_heads, doc_fallback,
-                             fallback_penalty, prefilter)
+                             fallback_penalty, prefilter, achieved_binary_only, title_regimen)
 
 
 class RelationExtractor:
     def __init__(self, kb_path: Optional[str] = None, model: Optional[str] = None, device: str = "auto",
                  batch_size: int = 64, precision: str = "auto", threshold: float = 0.5, max_heads: int = 2,
-                 doc_fallback: bool = True, fallback_penalty: float = 0.15, prefilter: bool = False):
+                 doc_fallback: bool = True, fallback_penalty: float = 0.15, prefilter: bool = False,
+                 achieved_binary_only: bool = False, title_regimen: bool = True):
         from ..nn.inference import PRECISIONS
 
         if precision not in PRECISIONS:
@@ -102,6 +106,7 @@ class RelationExtractor:
         self.batch_size, self.precision, self.threshold = batch_size, precision, threshold
         self.max_heads = max(1, max_heads)
         self.prefilter = prefilter
+        self.achieved_binary_only, self.title_regimen = achieved_binary_only, title_regimen
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -127,10 +132,28 @@ class RelationExtractor:
         concept = self.kb.concepts.get(span._.kb_id)
         return concept.role if concept is not None else ""
 
+    def _title_regimen(self, spans: list[Span]) -> Optional[str]:
+        """The concept of a drug regimen that the title names before any other therapy
+        ("Belatacept-based immunosuppression for islet transplantation", "Mycophenolate versus
+        sirolimus after islet transplantation"): then the study is about the regimen."""
+        if not spans:
+            return None
+        record = spans[0].doc._.record or {}
+        title_end = len(record.get("title") or "")
+        # "immunosuppression" alone names no regimen
+        in_title = sorted((s for s in spans if s.end_char <= title_end and s._.kb_id not in _NO_REGIMEN),
+                          key=lambda s: s.start)
+        if in_title and self._role(in_title[0]) == "adjunct":
+            return in_title[0]._.kb_id or None
+        return None
+
     def _main(self, spans: list[Span]) -> list[Span]:
         """The mentions of the study's main therapy: the most mentioned cell type or intervention
         (by concept id), cell therapies before drugs, never a comparator (placebo) or an adjunct
-        (immunosuppression) while anything else is named."""
+        (immunosuppression) while anything else is named, unless the title puts a regimen first."""
+        regimen = self._title_regimen(spans) if self.title_regimen else None
+        if regimen:
+            return [s for s in spans if s._.kb_id == regimen]
         weights: Counter = Counter()
         first: dict[str, Span] = {}
         for span in spans:
@@ -242,8 +265,8 @@ class RelationExtractor:
     def _relation(self, c: Candidate, direction: str, confidence: float, source: str) -> dict:
         kb_id = c.outcome._.kb_id
         cue = direction_cue(clause_of(c.sent, c.outcome))
-        if direction == ACHIEVED and kb_id and kb_id not in BINARY_OUTCOMES:
-            direction = INCREASE  # "achieved" is for binary endpoints
+        if self.achieved_binary_only and direction == ACHIEVED and kb_id and kb_id not in BINARY_OUTCOMES:
+            direction = INCREASE
         elif direction == INCREASE and kb_id in BINARY_OUTCOMES and cue is not None and cue[0] == ACHIEVED:
             direction = ACHIEVED  # "became insulin independent" is reached, not raised
         if c.fallback:
