@@ -68,13 +68,12 @@ def matmul_rate(device: torch.device, dtype: torch.dtype) -> tuple[float, str]:
 
 
 def core_dtype(nlp) -> torch.dtype:
-    """The dtype the tagger's forward pass computes in (its autocast dtype, else fp32)."""
+    """The dtype the tagger's forward pass computes in: its autocast dtype, else its weights'."""
     tagger = nlp.get_pipe("tagger")
-    try:
-        from evidex.nn.inference import autocast_dtype
-    except ImportError:  # a tagger without precision settings
-        return torch.bfloat16 if tagger.device.type == "cuda" else torch.float32
-    return autocast_dtype(tagger.device, getattr(tagger, "precision", "auto")) or torch.float32
+    from evidex.nn.inference import autocast_dtype
+
+    weights = next(tagger.model.parameters()).dtype
+    return autocast_dtype(tagger.device, getattr(tagger, "precision", "auto")) or weights
 
 
 def time_core(nlp, records) -> tuple[float, float]:

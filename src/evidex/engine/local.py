@@ -1,10 +1,12 @@
 """The local engine: records in, rows and error rows out, in batches, on one machine.
 
-With `workers=0` everything runs in this process. With `workers=N` the CPU stages before the
-transformer core (tokenising, sentences, abbreviations, rules) run in N worker processes,
-which work ahead on the next batches while this process runs the core and the components
-after it over whole batches (the tagger sorts a batch's windows by length, so large batches
-pad little). Either way each batch runs in a spaCy memory zone, so the string store does not
+With `workers=0` everything runs in this process. With `workers=N` and the transformer core on
+a GPU, the CPU stages before the core (tokenising, sentences, abbreviations, rules) run in N
+worker processes, which work ahead on the next batches while this process runs the core and
+the components after it over whole batches (the tagger sorts a batch's sentences by length, so
+large batches pad little). With the core on the CPU each worker runs the whole pipeline with
+one torch thread: on 2 cores two such processes do more than one process with two threads
+(small matrices use two threads poorly). Either way each batch runs in a spaCy memory zone, so the string store does not
 grow with the corpus.
 
 A batch that fails in the pipeline is re-run one document at a time, so one bad document
@@ -25,7 +27,7 @@ from ..pipeline import make_doc, model_version
 from ..records import ReadError, Record
 from ..table import rows as table_rows
 from .memory import release
-from .stages import Split, config_text, split
+from .stages import Split, config_text, core_on_gpu, split
 
 Item = Union[Record, ReadError]
 
@@ -169,6 +171,8 @@ def _run_with_workers(nlp: Language, items: Iterable[Item], batch_size: int,
     from .workers import StagePool
 
     parts = split(nlp)
+    if parts.has_core and not core_on_gpu(nlp):
+        parts = Split(parts.before_core + parts.from_core, ())
     chunk = max(1, min(MAX_CHUNK, math.ceil(batch_size / workers)))
     per_batch = math.ceil(batch_size / chunk)
 

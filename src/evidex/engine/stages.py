@@ -36,6 +36,15 @@ def split(nlp: Language) -> Split:
     return Split(tuple(names[:at]), tuple(names[at:]))
 
 
+def core_on_gpu(nlp: Language) -> bool:
+    """Whether the pipeline's transformer core runs on a GPU (else the workers can run it too)."""
+    for name in split(nlp).from_core:
+        device = getattr(nlp.get_pipe(name), "device", None)
+        if device is not None and getattr(device, "type", "cpu") != "cpu":
+            return True
+    return False
+
+
 def config_text(nlp: Language) -> str:
     """The pipeline's config, for rebuilding it in another process."""
     return nlp.config.to_str()

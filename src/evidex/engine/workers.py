@@ -26,6 +26,9 @@ def _init(config: str, exclude: Sequence[str]) -> None:
     global _NLP
     # each worker is one core's worth of work: keep libraries from starting thread pools
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch  # may be imported already (by unpickling this function): tell it directly
+
+    torch.set_num_threads(1)
     _exit_with_parent()
     from .stages import load_from_text
 
