@@ -36,6 +36,7 @@ from spacy.util import minibatch
 from ..kb import load_kb
 from ..paths import model_path
 from ..schema import ACHIEVED, CELL_TYPE, INCREASE, INTERVENTION, NO_RELATION, OUTCOME
+from .sentences import sentences
 from .relation_cues import (
     BINARY_OUTCOMES, COMPARATOR, EFFECT_KINDS, NOT_A_FINDING, OUTCOME_VALUE_KINDS, clause_bounds, clause_of,
     direction_cue,
@@ -206,7 +207,7 @@ class RelationExtractor:
         main_mentions = self._main(therapies)
         doc_sample = next((n for n in numbers if n.label_ == "SAMPLE_SIZE"), None)
         out = []
-        for sent in doc.sents:
+        for sent in sentences(doc):
             if sent.text.strip() == "" or NOT_A_FINDING.match(sent.text):
                 continue
             in_sent = [e for e in ents if e.start >= sent.start and e.end <= sent.end]

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
+from spacy.attrs import SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 # Matched as written: "No." and "Dr." are abbreviations, "no." and "MS." end sentences.
 DEFAULT_ABBREVIATIONS = (
@@ -104,6 +106,20 @@ class AbstractSentencizer:
                     j += 1
                 if j < len(doc):
                     starts[j] = True
-        for i, tok in enumerate(doc):
-            tok.is_sent_start = starts[i]
+        # one array write: setting token.is_sent_start one token at a time checks the whole
+        # doc's annotation each time (a fifth of this component's time)
+        doc.from_array([SENT_START], np.where(starts, 1, -1).astype("int64").astype("uint64").reshape(-1, 1))
         return doc
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """The document's sentences, from its sentence starts in one array read (`doc.sents` visits
+    every token as a Python object, each time it is asked); the whole doc when none are set."""
+    if not len(doc):
+        return []
+    if not doc.has_annotation("SENT_START"):
+        return [doc[:]]
+    starts = np.flatnonzero(doc.to_array(SENT_START).astype("int64") == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts = [0] + starts
+    return [doc[a:b] for a, b in zip(starts, starts[1:] + [len(doc)])]

@@ -14,6 +14,7 @@ import logging
 import warnings
 from typing import Iterable, Iterator, Optional
 
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -116,10 +117,11 @@ UNITS = ("sentence", "document")
 def tagging_units(doc: Doc, unit: str = "sentence") -> list[list[int]]:
     """Token indices (spaces left out) of each piece of text the tagger sees: the document's
     sentences when they are set and `unit` is "sentence", else the whole document."""
-    if unit == "sentence" and doc.has_annotation("SENT_START"):
-        groups = [[t.i for t in sent if not t.is_space] for sent in doc.sents]
-    else:
-        groups = [[t.i for t in doc if not t.is_space]]
+    from .sentences import sentences
+
+    spaces = doc.to_array(IS_SPACE)
+    bounds = [(s.start, s.end) for s in sentences(doc)] if unit == "sentence" else [(0, len(doc))]
+    groups = [[i for i in range(a, b) if not spaces[i]] for a, b in bounds]
     return [g for g in groups if g]
 
 

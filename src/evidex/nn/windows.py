@@ -63,6 +63,15 @@ def viterbi_bio_types(probs: np.ndarray) -> np.ndarray:
     n, k = probs.shape[:2]
     if n == 0:
         return np.zeros((0, k), dtype=int)
+    # transitions score 0 or -inf, so where the word-by-word argmax is a valid sequence it is the
+    # best one: search only the types whose argmax breaks the rule (few do)
+    greedy = probs.argmax(axis=2)
+    broken = (greedy[0] == 2) | ((greedy[1:] == 2) & (greedy[:-1] == 0)).any(axis=0)
+    if not broken.any():
+        return greedy
+    if not broken.all():
+        greedy[:, broken] = viterbi_bio_types(probs[:, broken])
+        return greedy
     logp = np.log(np.clip(probs, 1e-9, 1.0))
     rows = np.arange(k)
     score = logp[0].copy()
