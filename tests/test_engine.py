@@ -107,9 +107,15 @@ def test_default_workers_follow_the_device(monkeypatch):
 
 
 def test_real_pipeline_with_a_worker_matches_one_process(tagged_nlp, examples):
-    # the tagger and relation model run here, the rules in the worker: same rows
+    # on the CPU the worker runs the whole pipeline on one torch thread: the same rows, with
+    # confidences that may differ in the last digit (bf16 sums in another order)
     items = list(evidex.read(examples))
     in_process = list(run(tagged_nlp, items, batch_size=4))
     with_worker = list(run(tagged_nlp, items, batch_size=4, workers=1))
-    assert with_worker == in_process
-    assert sum(e[0] == "row" for e in in_process) > 0
+
+    def without_confidence(events):
+        return [(e[0], {k: v for k, v in e[1].items() if k != "confidence"}) if e[0] == "row" else e for e in events]
+
+    assert without_confidence(with_worker) == without_confidence(in_process)
+    pairs = [(a[1]["confidence"], b[1]["confidence"]) for a, b in zip(in_process, with_worker) if a[0] == "row"]
+    assert pairs and all(abs(a - b) <= 0.01 for a, b in pairs)
