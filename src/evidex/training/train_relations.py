@@ -48,10 +48,19 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     dev_ex = build_examples(dcfg, "dev", root, splitter, rng, int(dcfg.get("dev_limit", 0)))
     log(f"train pairs: {len(train_ex)}  dev pairs: {len(dev_ex)}  device: {device}")
 
-    tok, encoder = load_encoder(mcfg["encoder"])
-    config = RelationConfig(encoder=mcfg["encoder"], trainable_layers=int(mcfg["trainable_layers"]),
-                            max_length=int(mcfg["max_length"]), dropout=float(mcfg["dropout"]))
-    model = PairClassifier(config, encoder).to(device)
+    if mcfg.get("init"):  # continue a trained classifier (a folder, or a name under models/)
+        from ..nn.encoder import load_tokenizer
+        from ..paths import model_path
+
+        model = PairClassifier.from_pretrained(model_path(mcfg["init"])).to(device)
+        config = model.config
+        tok = load_tokenizer(config.encoder)
+        log(f"continuing {mcfg['init']} ({config.trainable_layers} trained layers)")
+    else:
+        tok, encoder = load_encoder(mcfg["encoder"])
+        config = RelationConfig(encoder=mcfg["encoder"], trainable_layers=int(mcfg["trainable_layers"]),
+                                max_length=int(mcfg["max_length"]), dropout=float(mcfg["dropout"]))
+        model = PairClassifier(config, encoder).to(device)
     labels = config.labels
     enc = tok([e.prompt for e in train_ex], [e.sentence for e in train_ex], truncation="longest_first",
               max_length=config.max_length)
