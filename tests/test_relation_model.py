@@ -52,3 +52,12 @@ def test_relation_training_smoke(tmp_path):
     tok, _ = load_encoder()
     probs = model.predict(tok, [("intervention: islets; comparator: none; outcome: HbA1c", "HbA1c fell to 6.1%.")])
     assert probs.shape == (1, len(RELATION_LABELS)) and abs(float(probs.sum()) - 1.0) < 1e-4
+    # continuing a trained classifier: its settings stay, its weights move
+    again = train(REPO / "configs" / "relations_continue.cfg", tmp_path / "rel2", log=logs.append, overrides={
+        "model.init": str(tmp_path / "rel"), "data.evidence_inference": False, "data.t1d_repeat": 1,
+        "training.steps": 2, "training.eval_every": 2, "training.batch_size": 8, "training.warmup": 1})
+    assert again["steps"] == 2 and any("continuing" in line for line in logs)
+    continued = PairClassifier.from_pretrained(tmp_path / "rel2")
+    assert continued.config.trainable_layers == 1
+    before = dict(model.named_parameters())
+    assert any(not torch.equal(p, before[n]) for n, p in continued.named_parameters() if p.requires_grad)
