@@ -136,3 +136,30 @@ def test_an_achieved_harm_stays_achieved(nlp):
     assert extractor._relation(cand, "achieved", 0.9, "classifier")["direction"] == "achieved"
     extractor.achieved_binary_only = True
     assert extractor._relation(cand, "achieved", 0.9, "classifier")["direction"] == "increase"
+
+
+def test_a_state_nobody_reached_is_no_difference_and_values_stay_in_their_clause(nlp):
+    text = ("Seventeen adults received PEC-01 cells in devices. Stimulated C-peptide was detectable in only 2 of 17 "
+            "participants (12%) at week 26 and no participant became insulin independent.")
+    doc = nlp(make_doc(nlp, Record("n", "", text)))
+    extractor = RelationExtractor(model=None)
+    by_outcome = {c.outcome.text: c for c in _asking_all_heads().candidates(doc)}
+    independent = by_outcome["insulin independent"]
+    assert extractor._relation(independent, "achieved", 0.9, "classifier")["direction"] == "no_difference"
+    assert extractor._relation(independent, "achieved", 0.9, "classifier")["value"] is None  # 12% is C-peptide's
+    peptide = extractor._relation(by_outcome["Stimulated C-peptide"], "achieved", 0.9, "classifier")
+    assert peptide["direction"] == "achieved" and doc.text[slice(*peptide["value"])] == "2 of 17"
+    extractor.nobody_check = False
+    assert extractor._relation(independent, "achieved", 0.9, "classifier")["direction"] == "achieved"
+
+
+def test_nobody_reached_reads_the_outcomes_own_clause(nlp):
+    from evidex.components.relation_cues import nobody_reached
+
+    doc = nlp(make_doc(nlp, Record("w", "", "Hypoimmune islets survived without rejection, whereas unedited islets "
+                                            "showed rejection within 2 weeks. There was no further severe hypoglycaemia.")))
+    sents = list(doc.sents)
+    rejections = [e for e in doc.ents if e.text == "rejection"]
+    assert [nobody_reached(sents[0], r) for r in rejections] == [True, False]
+    later = next(e for e in doc.ents if "hypoglycaemia" in e.text)
+    assert not nobody_reached(sents[1], later)  # "no further" events fell: a decrease, not for this check

@@ -36,7 +36,14 @@ OUTCOME_VALUE_KINDS = {
 }
 EFFECT_KINDS = ("n_of_n", "percentage", "mean_sd", "hba1c", "c_peptide", "range", "measure", "ratio", "dose")
 # Clause breaks: one sentence can report opposite effects ("fewer events but no insulin independence").
-CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|whereas|while|although|though|yet)\b|,\s+and\s+(?=\w+\s+\w+\s+(?:was|were|did|had|remained|became)\b)", re.I)
+CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|whereas|while|although|though|yet)\b|,\s+and\s+(?=\w+\s+\w+\s+(?:was|were|did|had|remained|became)\b)"
+                          r"|\s+and\s+(?=(?:no|none of the)\s+\w+\s+(?:was|were|became|had|did|developed|reached|achieved|required)\b)", re.I)
+# "No participant became insulin independent", "none of the recipients developed rejection", "without
+# rejection": a state or event nobody reached is no_difference (guidelines), whatever verb follows.
+# "No further"/"no longer"/"no more" events are a decrease, and are left alone.
+NOBODY = re.compile(r"\b(?:no|none of the|neither)\s+(?:(?:other|single|individual)\s+)?(?:participants?|patients?|recipients?|subjects?"
+                    r"|animals?|mice|rats|monkeys|one|child(?:ren)?|adults?)\b", re.I)
+NOT_BEFORE = re.compile(r"\b(?:without|no)\s+(?:(?:evidence|sign|signs|episodes?|cases?|case)\s+of\s+)?$", re.I)
 
 
 def direction_cue(text: str) -> Optional[tuple[str, float]]:
@@ -44,6 +51,14 @@ def direction_cue(text: str) -> Optional[tuple[str, float]]:
         if pattern.search(text):
             return direction, (0.75 if direction in (NO_DIFFERENCE, ACHIEVED) else 0.65)
     return None
+
+
+def nobody_reached(sent: Span, outcome: Span) -> bool:
+    """Whether the outcome's clause says nobody reached it: "no participant became [insulin
+    independent]", "[rejection] ... in none of the recipients", "survived without [rejection]"."""
+    start, _ = clause_bounds(sent, outcome)
+    before = sent.doc.text[start:outcome.start_char]
+    return bool(NOBODY.search(before) or NOT_BEFORE.search(before))
 
 
 def clause_bounds(sent: Span, span: Span) -> tuple[int, int]:

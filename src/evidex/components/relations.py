@@ -35,11 +35,11 @@ from spacy.util import minibatch
 
 from ..kb import load_kb
 from ..paths import model_path
-from ..schema import ACHIEVED, CELL_TYPE, INCREASE, INTERVENTION, NO_RELATION, OUTCOME
+from ..schema import ACHIEVED, CELL_TYPE, INCREASE, INTERVENTION, NO_DIFFERENCE, NO_RELATION, OUTCOME
 from .sentences import sentences
 from .relation_cues import (
     BINARY_OUTCOMES, COMPARATOR, EFFECT_KINDS, NOT_A_FINDING, OUTCOME_VALUE_KINDS, clause_bounds, clause_of,
-    direction_cue,
+    direction_cue, nobody_reached,
 )
 
 
@@ -83,19 +83,20 @@ class Candidate:
 @Language.factory("evidex_relations", default_config={
     "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
     "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False,
-    "achieved_binary_only": False, "title_regimen": True})
+    "achieved_binary_only": False, "title_regimen": True, "nobody_check": True})
 def make_relations(nlp: Language, name: str, kb_path: Optional[str], model: Optional[str], device: str,
                    batch_size: int, precision: str, threshold: float, max_heads: int, doc_fallback: bool,
-                   fallback_penalty: float, prefilter: bool, achieved_binary_only: bool, title_regimen: bool):
+                   fallback_penalty: float, prefilter: bool, achieved_binary_only: bool, title_regimen: bool,
+                   nobody_check: bool):
     return RelationExtractor(kb_path, model, device, batch_size, precision, threshold, max_heads, doc_fallback,
-                             fallback_penalty, prefilter, achieved_binary_only, title_regimen)
+                             fallback_penalty, prefilter, achieved_binary_only, title_regimen, nobody_check)
 
 
 class RelationExtractor:
     def __init__(self, kb_path: Optional[str] = None, model: Optional[str] = None, device: str = "auto",
                  batch_size: int = 64, precision: str = "auto", threshold: float = 0.5, max_heads: int = 2,
                  doc_fallback: bool = True, fallback_penalty: float = 0.15, prefilter: bool = False,
-                 achieved_binary_only: bool = False, title_regimen: bool = True):
+                 achieved_binary_only: bool = False, title_regimen: bool = True, nobody_check: bool = True):
         from ..nn.inference import PRECISIONS
 
         if precision not in PRECISIONS:
@@ -108,6 +109,8 @@ class RelationExtractor:
         self.max_heads = max(1, max_heads)
         self.prefilter = prefilter
         self.achieved_binary_only, self.title_regimen = achieved_binary_only, title_regimen
+        self.nobody_check = nobody_check
+        self.clause_values = True  # a value belongs to an outcome of its own clause
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -225,7 +228,7 @@ class RelationExtractor:
             sent_comparator = found.group(1).strip() if found else ""
             # each value belongs to the outcome it is nearest to
             values = [n for n in nums if n.label_ == "VALUE" and n._.number_kind not in ("p_value", "ci")]
-            owner = {id(v): _nearest(outcomes, v) for v in values}
+            owner = {id(v): _nearest(self._same_clause(sent, outcomes, v) or outcomes, v) for v in values}
             comparators = [t.text for t in sent_therapies if self._role(t) == "comparator"]
             comparator = sent_comparator or (comparators[0] if comparators else "")
             # every mention counts: one outcome at two time points is two findings; the table
@@ -237,6 +240,12 @@ class RelationExtractor:
                 for therapy, fallback in heads:
                     out.append(Candidate(sent, outcome, therapy, comparator, fallback, nums, values, owner, sample))
         return out
+
+    def _same_clause(self, sent: Span, outcomes: list[Span], value: Span) -> list[Span]:
+        if not self.clause_values:
+            return outcomes
+        a, b = clause_bounds(sent, value)
+        return [o for o in outcomes if a <= o.start_char < b]
 
     # -- decision -----------------------------------------------------------------------
     def _classify(self, cands: list[Candidate]) -> list[Optional[tuple[str, float]]]:
@@ -270,6 +279,8 @@ class RelationExtractor:
             direction = INCREASE
         elif direction == INCREASE and kb_id in BINARY_OUTCOMES and cue is not None and cue[0] == ACHIEVED:
             direction = ACHIEVED  # "became insulin independent" is reached, not raised
+        if self.nobody_check and direction in (ACHIEVED, INCREASE) and nobody_reached(c.sent, c.outcome):
+            direction = NO_DIFFERENCE
         if c.fallback:
             confidence -= self.fallback_penalty
         kinds = OUTCOME_VALUE_KINDS.get(kb_id, EFFECT_KINDS)
