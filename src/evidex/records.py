@@ -8,14 +8,11 @@ from typing import Any
 from .schema import TITLE_SEPARATOR
 
 
-@dataclass
-class Record:
-    """One abstract. `meta` holds year, journal, mesh, publication_types, sections, source, ..."""
+class TitledText:
+    """The document text of anything with a `title` and an `abstract`."""
 
-    id: str
-    title: str = ""
-    abstract: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
+    title: str
+    abstract: str
 
     @property
     def text(self) -> str:
@@ -26,6 +23,16 @@ class Record:
     def abstract_offset(self) -> int:
         """Where the abstract starts in `text`."""
         return abstract_offset(self.title, self.abstract)
+
+
+@dataclass
+class Record(TitledText):
+    """One abstract. `meta` holds year, journal, mesh, publication_types, sections, source, ..."""
+
+    id: str
+    title: str = ""
+    abstract: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def document_text(title: str, abstract: str) -> str:

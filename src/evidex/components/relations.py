@@ -36,11 +36,11 @@ from spacy.util import minibatch
 from ..kb import load_kb
 from ..paths import model_path
 from ..schema import ACHIEVED, CELL_TYPE, INCREASE, INTERVENTION, NO_DIFFERENCE, NO_RELATION, OUTCOME
-from .sentences import sentences
 from .relation_cues import (
     BINARY_OUTCOMES, COMPARATOR, EFFECT_KINDS, NOT_A_FINDING, OUTCOME_VALUE_KINDS, clause_bounds, clause_of,
     direction_cue, nobody_reached,
 )
+from .sentences import sentences
 
 
 def _offsets(span: Optional[Span]) -> Optional[list[int]]:
@@ -110,7 +110,6 @@ class RelationExtractor:
         self.prefilter = prefilter
         self.achieved_binary_only, self.title_regimen = achieved_binary_only, title_regimen
         self.nobody_check = nobody_check
-        self.clause_values = True  # a value belongs to an outcome of its own clause
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -228,6 +227,7 @@ class RelationExtractor:
             sent_comparator = found.group(1).strip() if found else ""
             # each value belongs to the outcome it is nearest to
             values = [n for n in nums if n.label_ == "VALUE" and n._.number_kind not in ("p_value", "ci")]
+            # (of its own clause, where the clause names one)
             owner = {id(v): _nearest(self._same_clause(sent, outcomes, v) or outcomes, v) for v in values}
             comparators = [t.text for t in sent_therapies if self._role(t) == "comparator"]
             comparator = sent_comparator or (comparators[0] if comparators else "")
@@ -241,9 +241,8 @@ class RelationExtractor:
                     out.append(Candidate(sent, outcome, therapy, comparator, fallback, nums, values, owner, sample))
         return out
 
-    def _same_clause(self, sent: Span, outcomes: list[Span], value: Span) -> list[Span]:
-        if not self.clause_values:
-            return outcomes
+    @staticmethod
+    def _same_clause(sent: Span, outcomes: list[Span], value: Span) -> list[Span]:
         a, b = clause_bounds(sent, value)
         return [o for o in outcomes if a <= o.start_char < b]
 

@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from ..paths import model_path
+from .sentences import sentences
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,6 @@ UNITS = ("sentence", "document")
 def tagging_units(doc: Doc, unit: str = "sentence") -> list[list[int]]:
     """Token indices (spaces left out) of each piece of text the tagger sees: the document's
     sentences when they are set and `unit` is "sentence", else the whole document."""
-    from .sentences import sentences
-
     spaces = doc.to_array(IS_SPACE)
     bounds = [(s.start, s.end) for s in sentences(doc)] if unit == "sentence" else [(0, len(doc))]
     groups = [[i for i in range(a, b) if not spaces[i]] for a, b in bounds]

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
 from ..kb import NIL, KnowledgeBase, load_kb
+from .documents import SPLITS
 from ..schema import (
     CELL_TYPE, CONCEPT_LABELS, DIRECTIONS, ENTITY_LABELS, INTERVENTION, ORGANISMS, OUTCOME, SAMPLE_SIZE,
     STUDY_DESIGNS, TIMEPOINT, TITLE_SEPARATOR, VALUE,
 )
 
-SPLITS = ("train", "dev", "test")
 DOC_KEYS = ("id", "title", "abstract", "provenance", "study_design", "organism", "split", "entities", "relations")
 ENTITY_KEYS = ("id", "label", "start", "end", "text")
 OPTIONAL_ENTITY_KEYS = ("kb_id",)

@@ -16,13 +16,13 @@ compared on the same characters.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
 from spacy.language import Language
 from spacy.util import filter_spans
 
+from ..corpus.documents import SPLITS, load_documents  # noqa: F401  (SPLITS: the CLI's choices)
 from ..kb import load_kb, normalise
 from ..paths import T1D_CORPUS
 from ..records import Record
@@ -31,26 +31,10 @@ from .matching import Relation, relation_scores, span_scores, triple_scores
 
 CORPUS = "t1d_cell_therapy"
 CORPUS_FILE = T1D_CORPUS
-SPLITS = ("train", "dev", "test")
 LABELS = (POPULATION, INTERVENTION, OUTCOME, CELL_TYPE)
 SOURCES = ("pipeline", "tagger", "vocabulary")
 # tagger types that count as another evidex label here
 _RENAME = {"CELL_LINE": CELL_TYPE}
-
-
-def load_documents(split: str, path: Path = CORPUS_FILE, limit: int = 0) -> list[dict[str, Any]]:
-    """The corpus documents of one split, in file order (the first `limit` if set)."""
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"in-domain corpus not found at {path}")
-    docs = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            doc = json.loads(line)
-            if doc["split"] == split:
-                docs.append(doc)
-    return docs[:limit] if limit else docs
 
 
 def _record(doc: dict[str, Any]) -> Record:

@@ -18,7 +18,6 @@ which is how the default threshold was chosen on the dev split.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -49,16 +48,10 @@ def context_pipeline(config: Optional[str] = None, overrides: Optional[dict] = N
 
 
 def corpus_documents(split: str, path: Optional[Path] = None) -> list[dict]:
+    from ..corpus.documents import load_documents
     from ..paths import T1D_CORPUS
 
-    path = Path(path or T1D_CORPUS)
-    if split not in ("train", "dev", "test"):
-        raise ValueError(f"unknown split {split!r}: choose train, dev or test")
-    if not path.is_file():
-        raise FileNotFoundError(f"the in-domain corpus is missing: {path} (python scripts/build_t1d_corpus.py)")
-    with path.open(encoding="utf-8") as fh:
-        docs = [json.loads(line) for line in fh if line.strip()]
-    return [d for d in docs if d["split"] == split]
+    return load_documents(split, Path(path or T1D_CORPUS))
 
 
 def mentions(nlp, docs: Iterable[dict]) -> list[dict]:

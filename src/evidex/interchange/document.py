@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from spacy.tokens import Doc
 
-from ..records import abstract_offset, document_text
+from ..records import TitledText
 from ..schema import CELL_TYPE, INTERVENTION, OUTCOME, SAMPLE_SIZE, TIMEPOINT, TITLE_SEPARATOR, VALUE
 
 # Span groups of an evidex Doc that interchange files keep.
@@ -46,7 +46,7 @@ class Annotation:
 
 
 @dataclass
-class AnnotatedDocument:
+class AnnotatedDocument(TitledText):
     id: str
     title: str = ""
     abstract: str = ""
@@ -57,14 +57,6 @@ class AnnotatedDocument:
     # evidex effects are the dicts of `doc._.relations`; other relations keep their roles
     # (as [start, end]) and infons under their own keys, with "type".
     relations: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return document_text(self.title, self.abstract)
-
-    @property
-    def abstract_offset(self) -> int:
-        return abstract_offset(self.title, self.abstract)
 
     @property
     def entities(self) -> list[Annotation]:

@@ -171,24 +171,21 @@ def t1d_cell_therapy(split: str, root: Optional[Path] = None) -> Iterator[Exampl
     """Our in-domain corpus (corpora/t1d_cell_therapy, in the repository), one Example per
     sentence as evidex splits it, entity spans clipped to their sentence. CELL_LINE is not
     annotated there, so its head learns nothing from these documents."""
+    from ..corpus.documents import load_documents
     from ..paths import T1D_CORPUS
     from ..records import document_text
 
     splitter = SentenceSplitter()
-    with open(require(T1D_CORPUS, "the in-domain corpus"), encoding="utf-8") as fh:
-        for line in fh:
-            obj = json.loads(line)
-            if obj.get("split") != split:
-                continue
-            text = document_text(obj["title"], obj["abstract"])
-            for start, end in splitter(text):
-                ents = [{"start": e["start"] - start, "end": e["end"] - start, "label": e["label"]}
-                        for e in obj["entities"]
-                        if e["label"] in IN_DOMAIN_TYPES and e["start"] >= start and e["end"] <= end]
-                example = from_char_spans(splitter.tokenizer, text[start:end], ents, IN_DOMAIN_TYPES,
-                                          "t1d_cell_therapy", obj["id"])
-                if example.words:
-                    yield example
+    for obj in load_documents(split, require(T1D_CORPUS, "the in-domain corpus")):
+        text = document_text(obj["title"], obj["abstract"])
+        for start, end in splitter(text):
+            ents = [{"start": e["start"] - start, "end": e["end"] - start, "label": e["label"]}
+                    for e in obj["entities"]
+                    if e["label"] in IN_DOMAIN_TYPES and e["start"] >= start and e["end"] <= end]
+            example = from_char_spans(splitter.tokenizer, text[start:end], ents, IN_DOMAIN_TYPES,
+                                      "t1d_cell_therapy", obj["id"])
+            if example.words:
+                yield example
 
 
 class SentenceSplitter:
@@ -200,9 +197,11 @@ class SentenceSplitter:
         self.tokenizer, self.splitter = nlp.tokenizer, nlp.get_pipe("sentences")
 
     def __call__(self, text: str) -> list[tuple[int, int]]:
+        from ..components.sentences import sentences
+
         doc = self.splitter(self.tokenizer(text))
         out = []
-        for sent in doc.sents:
+        for sent in sentences(doc):
             stripped = sent.text.strip()
             if len(stripped) > 1:
                 start = sent.start_char + sent.text.index(stripped)

@@ -11,14 +11,15 @@ evidex's own corpus.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..corpus.documents import load_documents
 from ..nn.pair_classifier import prompt_text
 from ..paths import T1D_CORPUS
+from ..records import document_text
 from ..schema import NO_RELATION
 from .corpora import SentenceSplitter
 from .relation_corpora import EIPrompt, evidence_inference
@@ -60,13 +61,8 @@ def ei_examples(split: str, root: Optional[Path], splitter: SentenceSplitter, ne
 def t1d_examples(split: str, splitter: SentenceSplitter, negatives: int, rng: random.Random,
                  path: Path = T1D_CORPUS) -> list[PairExample]:
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        doc = json.loads(line)
-        if doc["split"] != split:
-            continue
-        text = doc["title"] + "\n\n" + doc["abstract"]
+    for doc in load_documents(split, path):
+        text = document_text(doc["title"], doc["abstract"])
         sentences = splitter(text)
         ents = {e["id"]: e for e in doc["entities"]}
 
@@ -119,12 +115,7 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExam
     linker = nlp.get_pipe("linker") if "linker" in nlp.pipe_names else None
     extractor = RelationExtractor(model=None)
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        gold_doc = json.loads(line)
-        if gold_doc["split"] != split:
-            continue
+    for gold_doc in load_documents(split, path):
         doc = nlp(make_doc(nlp, Record(gold_doc["id"], gold_doc["title"], gold_doc["abstract"])))
         spans = []
         for ent in gold_doc["entities"]:
