@@ -77,17 +77,22 @@ def core_dtype(nlp) -> torch.dtype:
 
 
 def time_core(nlp, records) -> tuple[float, float]:
-    """(abstracts/s, FLOP/s) of the tagger's forward pass alone, over the texts' windows."""
+    """(abstracts/s, FLOP/s) of the tagger's forward pass alone, over the pieces it reads (the
+    sentences the components before it set, cut into windows), already tokenised."""
+    from evidex.components.tagger import tagging_units
+    from evidex.engine.stages import split
     from evidex.nn.inference import word_probabilities
     from evidex.nn.windows import make_windows
 
     tagger = nlp.get_pipe("tagger")
     model, tokenizer, device = tagger.model, tagger.tokenizer, tagger.device
     kwargs = {"precision": tagger.precision} if hasattr(tagger, "precision") else {}
-    words = [[t.text for t in nlp.make_doc(r.text) if not t.is_space] for r in records]
+    with nlp.select_pipes(enable=list(split(nlp).before_core)):
+        docs = list(nlp.pipe((r.text for r in records), batch_size=64))
+    words = [[doc[i].text for i in unit] for doc in docs for unit in tagging_units(doc, getattr(tagger, "unit", "document"))]
     cfg = model.config
     lengths = [len(w.input_ids) for ws in words for w in make_windows(tokenizer, ws, cfg.max_length, cfg.stride)]
-    word_probabilities(model, tokenizer, words[:8], tagger.batch_size, device, **kwargs)  # warm-up
+    word_probabilities(model, tokenizer, words[:64], tagger.batch_size, device, **kwargs)  # warm-up
     if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -137,6 +142,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="engine worker processes for the CPU stages")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
     ap.add_argument("--no-before", action="store_true", help="skip the pre-engine path")
+    ap.add_argument("--core-batch-size", type=int, default=0,
+                    help="pieces per forward pass of the tagger and the relation model (default: the config's)")
     ap.add_argument("--rounds", type=int, default=1, help="time the HF pipeline and the engine this often, alternately")
     args = ap.parse_args()
     root = data_dir(args.data_dir)
@@ -146,10 +153,15 @@ def main() -> None:
     records = [r for r in evidex.read(source) if isinstance(r, evidex.Record)]
     records = list(itertools.islice(itertools.cycle(records), args.n))
     chars = sum(len(r.text) for r in records)
-    nlp = evidex.load(overrides={"components.tagger.device": args.device})
+    overrides = {"components.tagger.device": args.device, "components.relations.device": args.device}
+    if args.core_batch_size:
+        overrides.update({"components.tagger.batch_size": args.core_batch_size,
+                          "components.relations.batch_size": args.core_batch_size})
+    nlp = evidex.load(overrides=overrides)
     device = nlp.get_pipe("tagger").device
     print(f"records: {len(records)} (mean {chars / len(records):.0f} characters); device {device}, "
-          f"torch threads {torch.get_num_threads()}; engine batch {args.batch_size}, workers {args.workers}")
+          f"torch threads {torch.get_num_threads()}; engine batch {args.batch_size}, workers {args.workers}, "
+          f"core batch {nlp.get_pipe('tagger').batch_size}")
 
     start = time.perf_counter()
     for _ in nlp.tokenizer.pipe((r.text for r in records), batch_size=64):

@@ -41,6 +41,16 @@ def test_long_text_is_cut_into_overlapping_windows_that_cover_every_word(tokeniz
     assert first & second
 
 
+def test_windows_for_many_texts_at_once_are_each_texts_own_windows(tokenizer):
+    from evidex.nn.windows import make_windows_batch
+
+    long = ("Encapsulated porcine islets lowered fasting glucose in diabetic primates for six months .").split() * 9
+    texts = [long, [], ["C-peptide", "rose", "."], long[:7]]
+    batch = make_windows_batch(tokenizer, texts, max_length=48, stride=16)
+    assert batch == [make_windows(tokenizer, t, max_length=48, stride=16) for t in texts]
+    assert len(batch[0]) > 2 and batch[1] == [] and len(batch[2]) == 1
+
+
 def test_stitching_takes_each_word_from_its_most_central_window():
     # two windows over 6 words: [CLS] w0..w3 [SEP] and [CLS] w2..w5 [SEP]
     a = Window(list(range(6)), [None, 0, 1, 2, 3, None])
@@ -152,6 +162,24 @@ def test_training_smoke_on_a_tiny_user_corpus(tmp_path):
     assert any("dev token macro F1" in line for line in logs)
     tagger = TokenClassifier.from_pretrained(tmp_path / "out")
     assert tagger.config.types == ["POPULATION", "INTERVENTION", "OUTCOME", "CELL_TYPE", "CELL_LINE"]
+
+
+def test_training_stops_at_its_time_budget_and_keeps_that_model(tmp_path):
+    from pathlib import Path
+
+    from evidex.training.train_ner import train
+    data = tmp_path / "mine.jsonl"
+    data.write_text("\n".join(json.dumps(d) for d in TRAIN_DOCS * 4) + "\n")
+    repo = Path(__file__).resolve().parents[1]
+    logs = []
+    result = train(repo / "configs" / "ner.cfg", tmp_path / "out", log=logs.append, overrides={
+        "data.train": [str(data)], "data.dev": [str(data)], "training.steps": 1000, "training.eval_every": 500,
+        "training.batch_size": 4, "training.warmup": 1, "model.trainable_layers": 1, "training.max_seconds": 1e-6,
+    })
+    # the budget is spent after the first step: evaluated and saved there, not at step 1000
+    assert result["steps"] == 1 and [h["step"] for h in result["history"]] == [1]
+    assert any("time budget" in line for line in logs)
+    assert (tmp_path / "out" / "model.safetensors").is_file()
 
 
 def test_trim_drops_edge_punctuation_and_unmatched_brackets():

@@ -120,10 +120,17 @@ class RelationExtractor:
             from ..nn.encoder import load_tokenizer
             from ..nn.inference import cast_for_inference, resolve_device
             from ..nn.pair_classifier import PairClassifier
+            from ..nn.serving import remote_model
 
-            self.device = resolve_device(device)
-            self.model = PairClassifier.from_pretrained(self.folder).to(self.device)
-            self.precision = cast_for_inference(self.model, self.device, self.precision)
+            remote = remote_model(PairClassifier, self.folder)
+            if remote is not None:  # an engine worker: the forward passes run where the model is
+                import torch
+
+                self.device, self.model, self.precision = torch.device("cpu"), remote, "fp32"
+            else:
+                self.device = resolve_device(device)
+                self.model = PairClassifier.from_pretrained(self.folder).to(self.device)
+                self.precision = cast_for_inference(self.model, self.device, self.precision)
             self.tokenizer = load_tokenizer(self.model.config.encoder)
 
     @property

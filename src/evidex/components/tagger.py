@@ -61,6 +61,14 @@ class EntityTagger:
         from ..nn.inference import resolve_device
         from ..nn.token_classifier import TokenClassifier
 
+        from ..nn.serving import remote_model
+
+        remote = remote_model(TokenClassifier, self.folder)
+        if remote is not None:  # an engine worker: the forward passes run where the model is
+            self.device, self.model, self.precision = torch.device("cpu"), remote, "fp32"
+            self.tokenizer = load_tokenizer(remote.config.encoder)
+            self.label_map = remote.config.label_map
+            return
         self.device = resolve_device(device)
         self.model = TokenClassifier.from_pretrained(self.folder).to(self.device)
         if int8 and self.device.type == "cpu":

@@ -79,7 +79,7 @@ def extract_to_folder(inputs: Iterable[Union[str, os.PathLike]], folder: Union[s
                       shard_size: int = DEFAULT_SHARD_SIZE, overwrite: bool = False,
                       on_doc: Optional[Callable[[Any], None]] = None,
                       on_progress: Optional[Callable[[Summary], None]] = None,
-                      ray_options: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+                      ray_options: Optional[dict[str, Any]] = None, serve: Optional[bool] = None) -> dict[str, Any]:
     """Run the pipeline (`nlp`, or the config text `config` for Ray) over `inputs` into `folder`;
     resume when the folder holds this job. Returns the report also written to summary.json."""
     from ..pipeline import model_version
@@ -104,7 +104,7 @@ def extract_to_folder(inputs: Iterable[Union[str, os.PathLike]], folder: Union[s
         recorder = ShardRecorder(folder, manifest, found, summary, on_progress)
         try:
             events = run(nlp, recorder.feed(_numbered(found, input_format, manifest)), batch_size=batch_size,
-                         summary=summary, on_doc=on_doc, workers=workers)
+                         summary=summary, on_doc=on_doc, workers=workers, serve=serve)
             for event in events:
                 recorder.event(event)
             recorder.finish()

@@ -140,10 +140,13 @@ def tally(summary: Summary, event: Event) -> None:
 
 
 def run(nlp: Language, items: Iterable[Item], batch_size: int = 64, summary: Summary | None = None,
-        on_doc: Optional[Callable[[Any], None]] = None, workers: int = 0) -> Iterator[Event]:
+        on_doc: Optional[Callable[[Any], None]] = None, workers: int = 0,
+        serve: Optional[bool] = None) -> Iterator[Event]:
     """Process records in batches; count every record in `summary`. `on_doc(doc)` is called
     once per processed Doc, before its rows are yielded; the Doc is valid only during the call.
-    `workers`: processes for the CPU stages (0: all in this process)."""
+    `workers`: processes for the CPU stages (0: all in this process). `serve`: the workers run
+    the whole pipeline and send only their forward passes to this process's models (default:
+    when the models are on a GPU)."""
     summary = summary if summary is not None else Summary()
     version = model_version(nlp)
     start = time.perf_counter()
@@ -161,17 +164,23 @@ def run(nlp: Language, items: Iterable[Item], batch_size: int = 64, summary: Sum
                 yield from counted(_events(batch, _full(nlp, records) if records else [], version, on_doc))
             release(nlp)
     else:
-        yield from counted(_run_with_workers(nlp, items, batch_size, on_doc, workers, version))
+        yield from counted(_run_with_workers(nlp, items, batch_size, on_doc, workers, version, serve))
     summary.seconds = round(time.perf_counter() - start, 3)
 
 
 def _run_with_workers(nlp: Language, items: Iterable[Item], batch_size: int,
-                      on_doc: Optional[Callable[[Any], None]], workers: int, version: str) -> Iterator[Event]:
+                      on_doc: Optional[Callable[[Any], None]], workers: int, version: str,
+                      serve: Optional[bool] = None) -> Iterator[Event]:
+    from contextlib import nullcontext
+
+    from ..nn.serving import ModelServer, queues, served_models
     from .docbytes import unpack
     from .workers import StagePool
 
     parts = split(nlp)
-    if parts.has_core and not core_on_gpu(nlp):
+    models = served_models(nlp)
+    serve = bool(models) and (core_on_gpu(nlp) if serve is None else serve)
+    if parts.has_core and (serve or not core_on_gpu(nlp)):
         parts = Split(parts.before_core + parts.from_core, ())
     chunk = max(1, min(MAX_CHUNK, math.ceil(batch_size / workers)))
     per_batch = math.ceil(batch_size / chunk)
@@ -184,7 +193,11 @@ def _run_with_workers(nlp: Language, items: Iterable[Item], batch_size: int,
                 yield (batch if k == len(pieces) - 1 else None), piece
 
     # at least one whole batch ahead, so the workers prepare the next batch while this one runs
-    with StagePool(config_text(nlp), parts.from_core, workers, in_flight=2 * max(workers, per_batch)) as pool:
+    # the server outlives the pool: workers finishing their last chunks still get answers
+    serving = queues(workers) if serve else None
+    with (ModelServer(models, serving[0], serving[1]) if serve else nullcontext()), \
+            StagePool(config_text(nlp), parts.from_core, workers, in_flight=2 * max(workers, per_batch),
+                      serving=serving) as pool:
         prepared: list[tuple[bytes, dict[int, str]]] = []  # the chunks of the batch being assembled
         for batch, data, errors in pool.map(chunks()):
             prepared.append((data, errors))

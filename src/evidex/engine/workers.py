@@ -22,7 +22,7 @@ RecordTuple = tuple  # (id, title, abstract, meta)
 _NLP = None  # the worker's pipeline (stages before the core)
 
 
-def _init(config: str, exclude: Sequence[str]) -> None:
+def _init(config: str, exclude: Sequence[str], serving: Optional[tuple] = None) -> None:
     global _NLP
     # each worker is one core's worth of work: keep libraries from starting thread pools
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -30,6 +30,12 @@ def _init(config: str, exclude: Sequence[str]) -> None:
 
     torch.set_num_threads(1)
     _exit_with_parent()
+    if serving is not None:  # the models are served by the main process: take a response queue
+        from ..nn.serving import connect
+
+        requests, responses, slots = serving
+        slot = slots.get()
+        connect(requests, responses[slot], slot)
     from .stages import load_from_text
 
     _NLP = load_from_text(config, exclude)
@@ -93,15 +99,19 @@ def default_workers(device: str = "auto") -> int:
 
 
 class StagePool:
-    """`workers` processes running the pipeline's stages before the core."""
+    """`workers` processes running the pipeline's stages before the core (all of them when the
+    core runs here too). With `serving` (`nn.serving.queues(workers)`) the workers' model
+    components send their forward passes to a `ModelServer` in this process."""
 
-    def __init__(self, config: str, exclude: Sequence[str], workers: int, in_flight: Optional[int] = None):
+    def __init__(self, config: str, exclude: Sequence[str], workers: int, in_flight: Optional[int] = None,
+                 serving: Optional[tuple] = None):
         if workers < 1:
             raise ValueError("StagePool needs at least one worker")
         self.workers = workers
         self.in_flight = in_flight or 2 * workers
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init, initargs=(config, tuple(exclude)))
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
+                                         initargs=(config, tuple(exclude), serving))
 
     def map(self, chunks: Iterable[tuple[object, list[Record]]]) -> Iterator[tuple[object, bytes, dict[int, str]]]:
         """(tag, records) -> (tag, DocBin bytes, errors), in order; `tag` rides along untouched."""

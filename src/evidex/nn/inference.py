@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .token_classifier import TokenClassifier
-from .windows import decode, make_windows, stitch, trim
+from .windows import decode, make_windows_batch, stitch, trim
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -72,7 +72,7 @@ def word_probabilities(model: TokenClassifier, tokenizer, texts: Sequence[Sequen
     """Per-word probabilities [words, types, 3] for each text (a list of words)."""
     device = device or next(model.parameters()).device
     cfg = model.config
-    windows = [make_windows(tokenizer, words, cfg.max_length, cfg.stride) for words in texts]
+    windows = make_windows_batch(tokenizer, texts, cfg.max_length, cfg.stride)
     flat = [(i, j, w) for i, ws in enumerate(windows) for j, w in enumerate(ws)]
     order = sorted(range(len(flat)), key=lambda k: len(flat[k][2].input_ids))
     outputs: dict[tuple[int, int], np.ndarray] = {}

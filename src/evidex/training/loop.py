@@ -83,11 +83,14 @@ def optimiser(model, head: torch.nn.Module, lr: float, head_lr: float, steps: in
 
 def fit(model, *, steps: int, make_batches: Callable[[], list], forward_loss: Callable[[list], torch.Tensor],
         opt, sched, device, eval_every: int, evaluate: Callable[[], tuple[float, dict]] | None,
-        save: Callable[[], None], log: Callable[[str], None], precision: str = "auto") -> tuple[list, dict | None, float]:
+        save: Callable[[], None], log: Callable[[str], None], precision: str = "auto",
+        max_seconds: float = 0.0) -> tuple[list, dict | None, float]:
     """The training loop: autocast (bf16, else fp16 with loss scaling) on CUDA and bf16 on CPUs
     with native bf16 units (`precision`: auto, fp32, bf16, fp16), gradient clipping, progress every
     25 steps, evaluation every `eval_every` steps; `save()` keeps the best model (or the last one
-    when there is nothing to evaluate on). Returns (history, best, seconds)."""
+    when there is nothing to evaluate on). With `max_seconds` the loop ends after that much
+    time, evaluated there like a last step (a time budget on a shared or leased machine).
+    Returns (history, best, seconds)."""
     from ..nn.inference import autocast_dtype
 
     if device.type == "cpu" and precision == "auto":
@@ -113,6 +116,10 @@ def fit(model, *, steps: int, make_batches: Callable[[], list], forward_loss: Ca
             scaler.update()
             sched.step()
             step += 1
+            out_of_time = bool(max_seconds) and time.perf_counter() - start > max_seconds
+            if out_of_time:
+                log(f"time budget of {max_seconds:.0f} s spent at step {step}/{steps}")
+                steps = step
             if step % 25 == 0:
                 rate = step / (time.perf_counter() - start)
                 log(f"step {step}/{steps}  loss {loss.item():.4f}  {rate:.2f} steps/s  eta {(steps - step) / rate / 60:.1f} min")

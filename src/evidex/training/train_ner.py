@@ -182,8 +182,8 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
         model, steps=steps, make_batches=lambda: batches(lengths, batch_size, rng), forward_loss=forward_loss,
         opt=opt, sched=sched, device=device, eval_every=int(tcfg["eval_every"]),
         evaluate=evaluate if dev_ex else None, save=lambda: model.save_pretrained(output), log=log,
-        precision=str(tcfg.get("precision", "auto")))
-    result = {"output": str(output), "steps": steps, "seconds": seconds,
+        precision=str(tcfg.get("precision", "auto")), max_seconds=float(tcfg.get("max_seconds", 0) or 0))
+    result = {"output": str(output), "steps": history[-1]["step"] if history else steps, "seconds": seconds,
               "best": best, "history": history, "train_examples": len(train_ex), "seed": seed,
               "config": str(config_path)}
     (output / "training.json").write_text(json.dumps(result, indent=2) + "\n")
