@@ -144,6 +144,8 @@ def main() -> None:
     ap.add_argument("--no-before", action="store_true", help="skip the pre-engine path")
     ap.add_argument("--core-batch-size", type=int, default=0,
                     help="pieces per forward pass of the tagger and the relation model (default: the config's)")
+    ap.add_argument("--serve", choices=("auto", "on", "off"), default="auto",
+                    help="workers send forward passes to the models in the main process (auto: when they are on a GPU)")
     ap.add_argument("--rounds", type=int, default=1, help="time the HF pipeline and the engine this often, alternately")
     args = ap.parse_args()
     root = data_dir(args.data_dir)
@@ -160,7 +162,7 @@ def main() -> None:
     nlp = evidex.load(overrides=overrides)
     device = nlp.get_pipe("tagger").device
     print(f"records: {len(records)} (mean {chars / len(records):.0f} characters); device {device}, "
-          f"torch threads {torch.get_num_threads()}; engine batch {args.batch_size}, workers {args.workers}, "
+          f"torch threads {torch.get_num_threads()}; engine batch {args.batch_size}, workers {args.workers} (serve {args.serve}), "
           f"core batch {nlp.get_pipe('tagger').batch_size}")
 
     start = time.perf_counter()
@@ -190,7 +192,8 @@ def main() -> None:
                 hf = max(hf, time_hf_pipeline(nlp, records, device))
             start = time.perf_counter()
             report = extract_to_folder([corpus], Path(tmp) / "out", nlp=nlp, workers=args.workers,
-                                       batch_size=args.batch_size, overwrite=True)
+                                       batch_size=args.batch_size, overwrite=True,
+                                       serve={"auto": None, "on": True, "off": False}[args.serve])
             engine = max(engine, len(records) / (time.perf_counter() - start))
         # what bounds a GPU run is the main process's CPU time per abstract without the models:
         # reading, the Doc hand-over, the rule components after the tagger, rows, Parquet

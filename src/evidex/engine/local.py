@@ -1,12 +1,15 @@
 """The local engine: records in, rows and error rows out, in batches, on one machine.
 
-With `workers=0` everything runs in this process. With `workers=N` and the transformer core on
-a GPU, the CPU stages before the core (tokenising, sentences, abbreviations, rules) run in N
-worker processes, which work ahead on the next batches while this process runs the core and
-the components after it over whole batches (the tagger sorts a batch's sentences by length, so
-large batches pad little). With the core on the CPU each worker runs the whole pipeline with
-one torch thread: on 2 cores two such processes do more than one process with two threads
-(small matrices use two threads poorly). Either way each batch runs in a spaCy memory zone, so the string store does not
+With `workers=0` everything runs in this process. With `workers=N` each of N worker processes
+runs the whole pipeline over chunks of a batch, working ahead on the next chunks. With the
+models on a GPU (or `serve=True`) the workers hold no weights: their model components send each
+forward pass to a `nn.serving.ModelServer` in this process, which merges what all workers sent
+meanwhile into one pass per model, so the GPU sees large batches while the Python work around
+it (tokenising, rules, windows, decoding, relation candidates) runs on every core. With the
+models on the CPU each worker runs its own copy with one torch thread: on 2 cores two such
+processes do more than one process with two threads (small matrices use two threads poorly).
+`serve=False` with the models on a GPU keeps the older split: the stages before the tagger in
+the workers, the models and everything after them here. Either way each batch runs in a spaCy memory zone, so the string store does not
 grow with the corpus.
 
 A batch that fails in the pipeline is re-run one document at a time, so one bad document
