@@ -66,7 +66,7 @@ def extract(
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per pipeline batch."),
     config: Optional[Path] = typer.Option(None, "--config", help="Pipeline config (.cfg); default: the packaged one."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Processes for the CPU stages before the transformer (0: none; default: one per spare core with CUDA, else 0)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Worker processes, each running the pipeline; with CUDA the models stay in this process and serve the workers' forward passes (0: none; default: one per spare core with CUDA, else 0)."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: this machine; ray: a Ray cluster (pip install 'evidex[ray]'), folder output only."),
     shard_size: int = typer.Option(10_000, "--shard-size", min=1, help="Folder output: input records per shard."),
     resume: bool = typer.Option(True, "--resume/--overwrite", help="Folder output: continue the job already in OUT (default), or start it afresh."),
