@@ -145,18 +145,23 @@ TRAIN_DOCS = [
 ]
 
 
-def test_training_smoke_on_a_tiny_user_corpus(tmp_path):
+def _train_tiny(tmp_path, **overrides):
+    """Train configs/ner.cfg on TRAIN_DOCS (train and dev); returns (result, log lines)."""
     from pathlib import Path
 
     from evidex.training.train_ner import train
     data = tmp_path / "mine.jsonl"
     data.write_text("\n".join(json.dumps(d) for d in TRAIN_DOCS * 4) + "\n")
     repo = Path(__file__).resolve().parents[1]
-    logs = []
+    logs: list[str] = []
     result = train(repo / "configs" / "ner.cfg", tmp_path / "out", log=logs.append, overrides={
-        "data.train": [str(data)], "data.dev": [str(data)], "training.steps": 6, "training.eval_every": 3,
-        "training.batch_size": 4, "training.warmup": 1, "model.trainable_layers": 1,
-    })
+        "data.train": [str(data)], "data.dev": [str(data)], "training.batch_size": 4, "training.warmup": 1,
+        "model.trainable_layers": 1, **overrides})
+    return result, logs
+
+
+def test_training_smoke_on_a_tiny_user_corpus(tmp_path):
+    result, logs = _train_tiny(tmp_path, **{"training.steps": 6, "training.eval_every": 3})
     assert (tmp_path / "out" / "model.safetensors").is_file()
     assert result["steps"] == 6 and len(result["history"]) == 2
     assert any("dev token macro F1" in line for line in logs)
@@ -165,17 +170,8 @@ def test_training_smoke_on_a_tiny_user_corpus(tmp_path):
 
 
 def test_training_stops_at_its_time_budget_and_keeps_that_model(tmp_path):
-    from pathlib import Path
-
-    from evidex.training.train_ner import train
-    data = tmp_path / "mine.jsonl"
-    data.write_text("\n".join(json.dumps(d) for d in TRAIN_DOCS * 4) + "\n")
-    repo = Path(__file__).resolve().parents[1]
-    logs = []
-    result = train(repo / "configs" / "ner.cfg", tmp_path / "out", log=logs.append, overrides={
-        "data.train": [str(data)], "data.dev": [str(data)], "training.steps": 1000, "training.eval_every": 500,
-        "training.batch_size": 4, "training.warmup": 1, "model.trainable_layers": 1, "training.max_seconds": 1e-6,
-    })
+    result, logs = _train_tiny(tmp_path, **{"training.steps": 1000, "training.eval_every": 500,
+                                            "training.max_seconds": 1e-6})
     # the budget is spent after the first step: evaluated and saved there, not at step 1000
     assert result["steps"] == 1 and [h["step"] for h in result["history"]] == [1]
     assert any("time budget" in line for line in logs)
