@@ -82,16 +82,16 @@ def time_core(nlp, records) -> tuple[float, float]:
     from evidex.components.tagger import tagging_units
     from evidex.engine.stages import split
     from evidex.nn.inference import word_probabilities
-    from evidex.nn.windows import make_windows
+    from evidex.nn.windows import make_windows_batch
 
     tagger = nlp.get_pipe("tagger")
     model, tokenizer, device = tagger.model, tagger.tokenizer, tagger.device
     kwargs = {"precision": tagger.precision} if hasattr(tagger, "precision") else {}
     with nlp.select_pipes(enable=list(split(nlp).before_core)):
         docs = list(nlp.pipe((r.text for r in records), batch_size=64))
-    words = [[doc[i].text for i in unit] for doc in docs for unit in tagging_units(doc, getattr(tagger, "unit", "document"))]
+    words = [[doc[i].text for i in unit] for doc in docs for unit in tagging_units(doc, tagger.unit)]
     cfg = model.config
-    lengths = [len(w.input_ids) for ws in words for w in make_windows(tokenizer, ws, cfg.max_length, cfg.stride)]
+    lengths = [len(w.input_ids) for ws in make_windows_batch(tokenizer, words, cfg.max_length, cfg.stride) for w in ws]
     word_probabilities(model, tokenizer, words[:64], tagger.batch_size, device, **kwargs)  # warm-up
     if device.type == "cuda":
         torch.cuda.synchronize()

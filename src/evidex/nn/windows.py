@@ -21,17 +21,14 @@ class Window:
 
 
 def make_windows(tokenizer, words: Sequence[str], max_length: int = 256, stride: int = 64) -> list[Window]:
-    if not words:
-        return []
-    enc = tokenizer(list(words), is_split_into_words=True, truncation=True, max_length=max_length,
-                    stride=stride, return_overflowing_tokens=True)
-    return [Window(enc["input_ids"][i], enc.word_ids(i)) for i in range(len(enc["input_ids"]))]
+    """The windows of one text (a list of words)."""
+    return make_windows_batch(tokenizer, [words], max_length, stride)[0]
 
 
 def make_windows_batch(tokenizer, texts: Sequence[Sequence[str]], max_length: int = 256,
                        stride: int = 64) -> list[list[Window]]:
-    """`make_windows` for many texts in one tokenizer call (the fast tokenizer encodes a batch
-    in parallel, without Python work per text)."""
+    """The windows of many texts in one tokenizer call (the fast tokenizer encodes a batch in
+    parallel, without Python work per text)."""
     result: list[list[Window]] = [[] for _ in texts]
     filled = [i for i, words in enumerate(texts) if words]
     if not filled:
