@@ -80,6 +80,27 @@ class Candidate:
     sample: Optional[Span]
 
 
+def pair_text(c: Candidate, markers: bool = False) -> tuple[str, str]:
+    """What the classifier reads for a candidate: (prompt, sentence), the sentence with the
+    outcome and (when the sentence names it) the therapy marked when the model uses marks."""
+    from ..nn.entity_markers import mark
+    from ..nn.pair_classifier import prompt_text
+
+    prompt = prompt_text(c.therapy.text, c.outcome.text, c.comparator)
+    raw = c.sent.text
+    sentence = raw.strip()
+    if not markers:
+        return prompt, sentence
+    base = c.sent.start_char + (len(raw) - len(raw.lstrip()))
+
+    def local(span: Span) -> Optional[tuple[int, int]]:
+        if span.start_char < c.sent.start_char or span.end_char > c.sent.end_char:
+            return None
+        return span.start_char - base, span.end_char - base
+
+    return prompt, mark(sentence, local(c.outcome), None if c.fallback else local(c.therapy))
+
+
 @Language.factory("evidex_relations", default_config={
     "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
     "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False,
@@ -256,11 +277,11 @@ class RelationExtractor:
     # -- decision -----------------------------------------------------------------------
     def _classify(self, cands: list[Candidate]) -> list[Optional[tuple[str, float]]]:
         from ..nn.inference import autocast_context
-        from ..nn.pair_classifier import prompt_text
 
         if not cands:
             return []
-        pairs = [(prompt_text(c.therapy.text, c.outcome.text, c.comparator), c.sent.text.strip()) for c in cands]
+        markers = bool(getattr(self.model.config, "markers", False))
+        pairs = [pair_text(c, markers) for c in cands]
         with autocast_context(self.device, self.precision):
             probs = self.model.predict(self.tokenizer, pairs, batch_size=self.batch_size)
         labels = self.model.config.labels

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from ..nn.entity_markers import mark_phrases
 from ..nn.pair_classifier import PairClassifier, prompt_text
 from ..schema import DECREASE, INCREASE, NO_DIFFERENCE
 from ..training import corpora
@@ -65,10 +66,14 @@ def evaluate(split: str = "test", model: str | Path = "relations", data: Optiona
             continue
         text = prompt_text(p.intervention, p.outcome, p.comparator)
         kept.append(p)
+
+        def shown(sentence: str) -> str:
+            return mark_phrases(sentence, p.outcome, p.intervention) if clf.config.markers else sentence
+
         for s, e in sentences:
-            pairs.append((text, p.abstract[s:e]))
+            pairs.append((text, shown(p.abstract[s:e])))
             owners.append(len(kept) - 1)
-        oracle_pairs.append((text, p.abstract[slice(*sentences[gold[0]])]))
+        oracle_pairs.append((text, shown(p.abstract[slice(*sentences[gold[0]])])))
         gold_sentences.append(p.abstract[slice(*sentences[gold[0]])])
     probs = clf.predict(tokenizer, pairs)
     oracle = clf.predict(tokenizer, oracle_pairs)
@@ -88,6 +93,6 @@ def evaluate(split: str = "test", model: str | Path = "relations", data: Optiona
         result["predictions"] = [
             {"pmcid": p.pmcid, "intervention": p.intervention, "comparator": p.comparator, "outcome": p.outcome,
              "gold": g, "predicted": pr, "oracle": o, "chosen_sentence": pairs[best[i]][1],
-             "gold_sentence": gold_sentences[i], "chosen_is_gold": pairs[best[i]][1] == gold_sentences[i]}
+             "gold_sentence": gold_sentences[i], "chosen_is_gold": pairs[best[i]][1] == oracle_pairs[i][1]}
             for i, (p, g, pr, o) in enumerate(zip(kept, gold, predicted, oracle_pred))]
     return result

@@ -75,14 +75,17 @@ class PartialEncoderModel(nn.Module):
     def upper_hidden(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self._run_layers(hidden, attention_mask, self.encoder.encoder.layer[self.n_frozen:])
 
-    def head(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+    def head(self, hidden: torch.Tensor, attention_mask: torch.Tensor,
+             input_ids: Optional[torch.Tensor] = None) -> torch.Tensor:  # pragma: no cover
         raise NotImplementedError
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encode(input_ids, attention_mask), attention_mask)
+        return self.head(self.encode(input_ids, attention_mask), attention_mask, input_ids)
 
-    def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.upper_hidden(hidden, attention_mask), attention_mask)
+    def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor,
+              input_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The trainable part on the frozen part's output; `input_ids` for heads that look at tokens."""
+        return self.head(self.upper_hidden(hidden, attention_mask), attention_mask, input_ids)
 
     def split_forward_matches(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, atol: float = 1e-3) -> bool:
         """Whether upper(lower(x)) reproduces forward(x) for this encoder (then caching is safe)."""
@@ -90,7 +93,7 @@ class PartialEncoderModel(nn.Module):
         self.eval()
         with torch.no_grad():
             full = self(input_ids, attention_mask)
-            split = self.upper(self.lower(input_ids, attention_mask), attention_mask)
+            split = self.upper(self.lower(input_ids, attention_mask), attention_mask, input_ids)
         self.train(was)
         return bool(torch.allclose(full, split, atol=atol))
 

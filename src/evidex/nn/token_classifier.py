@@ -42,7 +42,8 @@ class TokenClassifier(PartialEncoderModel):
         self.heads = nn.Linear(self.encoder.config.hidden_size, len(config.types) * len(BIO))
         self.freeze_lower_layers()
 
-    def head(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def head(self, hidden: torch.Tensor, attention_mask: torch.Tensor,
+             input_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Logits of shape [batch, tokens, types, 3]."""
         logits = self.heads(self.dropout(hidden))
         return logits.view(*logits.shape[:2], len(self.config.types), len(BIO))

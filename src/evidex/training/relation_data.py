@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..corpus.documents import load_documents
+from ..nn.entity_markers import mark, mark_phrases
 from ..nn.pair_classifier import prompt_text
 from ..paths import T1D_CORPUS
 from ..records import document_text
@@ -40,7 +41,7 @@ def evidence_sentences(prompt: EIPrompt, sentences: list[tuple[int, int]]) -> li
 
 
 def ei_examples(split: str, root: Optional[Path], splitter: SentenceSplitter, negatives: int, rng: random.Random,
-                limit: int = 0) -> list[PairExample]:
+                limit: int = 0, markers: bool = False) -> list[PairExample]:
     prompts = [p for p in evidence_inference(split, root) if p.evidence]
     if limit:
         prompts = prompts[:limit]
@@ -50,31 +51,46 @@ def ei_examples(split: str, root: Optional[Path], splitter: SentenceSplitter, ne
         sentences = cache.setdefault(p.pmcid, splitter(p.abstract))
         gold = evidence_sentences(p, sentences)
         text = prompt_text(p.intervention, p.outcome, p.comparator)
+
+        def sentence(i: int) -> str:
+            plain = p.abstract[slice(*sentences[i])]
+            return mark_phrases(plain, p.outcome, p.intervention) if markers else plain
+
         for i in gold:
-            out.append(PairExample(text, p.abstract[slice(*sentences[i])], p.label, "evidence_inference"))
+            out.append(PairExample(text, sentence(i), p.label, "evidence_inference"))
         others = [i for i in range(len(sentences)) if i not in gold]
         for i in rng.sample(others, min(negatives, len(others))):
-            out.append(PairExample(text, p.abstract[slice(*sentences[i])], NO_RELATION, "evidence_inference"))
+            out.append(PairExample(text, sentence(i), NO_RELATION, "evidence_inference"))
     return out
 
 
 def t1d_examples(split: str, splitter: SentenceSplitter, negatives: int, rng: random.Random,
-                 path: Path = T1D_CORPUS) -> list[PairExample]:
+                 path: Path = T1D_CORPUS, markers: bool = False) -> list[PairExample]:
     out = []
     for doc in load_documents(split, path):
         text = document_text(doc["title"], doc["abstract"])
         sentences = splitter(text)
         ents = {e["id"]: e for e in doc["entities"]}
 
-        def sentence_of(ent):
-            return next((text[s:e] for s, e in sentences if s <= ent["start"] < e), None)
+        def sentence_of(ent, head=None):
+            found = next(((s, e) for s, e in sentences if s <= ent["start"] < e), None)
+            if found is None:
+                return None
+            s, e = found
+            if not markers:
+                return text[s:e]
+
+            def local(x):
+                return (x["start"] - s, x["end"] - s) if x is not None and s <= x["start"] and x["end"] <= e else None
+
+            return mark(text[s:e], local(ent), local(head))
 
         linked = set()
         for rel in doc["relations"]:
             head, tail = ents[rel["head"]], ents[rel["tail"]]
             comparator = rel.get("comparator") or ""
             comparator = ents[comparator]["text"] if comparator in ents else comparator
-            sentence = sentence_of(tail)
+            sentence = sentence_of(tail, head)
             if sentence:
                 out.append(PairExample(prompt_text(head["text"], tail["text"], comparator), sentence,
                                        rel["direction"], "t1d_cell_therapy"))
@@ -83,7 +99,7 @@ def t1d_examples(split: str, splitter: SentenceSplitter, negatives: int, rng: ra
         outcomes = [e for e in doc["entities"] if e["label"] == "OUTCOME"]
         pairs = [(h, o) for h in therapies for o in outcomes if (h["text"].lower(), o["text"].lower()) not in linked]
         for h, o in rng.sample(pairs, min(negatives, len(pairs))):
-            sentence = sentence_of(o)
+            sentence = sentence_of(o, h)
             if sentence:
                 out.append(PairExample(prompt_text(h["text"], o["text"]), sentence, NO_RELATION, "t1d_cell_therapy"))
     return out
@@ -93,7 +109,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExample]:
+def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS, markers: bool = False) -> list[PairExample]:
     """The pipeline's own candidate pairs over the corpus's gold entities, labelled from its gold
     relations: what the relation component will ask the classifier, with the right answers.
 
@@ -107,7 +123,7 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExam
     from spacy.tokens import Span
     from spacy.util import filter_spans
 
-    from ..components.relations import RelationExtractor
+    from ..components.relations import RelationExtractor, pair_text
     from ..pipeline import load, make_doc
     from ..records import Record
 
@@ -152,6 +168,5 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS) -> list[PairExam
                 # the sentence beside ours; else it may be ours under another name, so leave it out
                 if tails and (c.fallback or not any(_overlap(g[0], sent) for g in tails)):
                     continue
-            out.append(PairExample(prompt_text(c.therapy.text, c.outcome.text, c.comparator), c.sent.text.strip(),
-                                   label, "t1d_candidates"))
+            out.append(PairExample(*pair_text(c, markers), label, "t1d_candidates"))
     return out

@@ -11,23 +11,23 @@ from thinc.api import Config
 
 from ..nn.encoder import load_encoder
 from ..nn.inference import resolve_device
-from ..nn.pair_classifier import PairClassifier, RelationConfig
+from ..nn.pair_classifier import PairClassifier, RelationConfig, marker_token_ids
 from . import corpora
 from .corpora import SentenceSplitter
 from .loop import batches, cache_lower, cached_batch, can_cache, fit, optimiser, pad, seed_everything
 from .relation_data import ei_examples, t1d_candidate_examples, t1d_examples
 
 
-def build_examples(dcfg, split: str, root, splitter, rng, limit: int = 0):
+def build_examples(dcfg, split: str, root, splitter, rng, limit: int = 0, markers: bool = False):
     examples = []
     if dcfg.get("evidence_inference", True):
         examples += ei_examples(split if split != "dev" else "validation", root, splitter,
-                                int(dcfg["negatives_per_prompt"]), rng, limit)
+                                int(dcfg["negatives_per_prompt"]), rng, limit, markers=markers)
     repeat = int(dcfg.get("t1d_repeat", 1)) if split == "train" else 1
     if dcfg.get("t1d_cell_therapy", True):
-        examples += t1d_examples(split, splitter, int(dcfg["negatives_per_doc"]), rng) * repeat
+        examples += t1d_examples(split, splitter, int(dcfg["negatives_per_doc"]), rng, markers=markers) * repeat
     if dcfg.get("t1d_candidates", False):
-        examples += t1d_candidate_examples(split) * repeat
+        examples += t1d_candidate_examples(split, markers=markers) * repeat
     return examples
 
 
@@ -44,9 +44,6 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     device = resolve_device(tcfg.get("device", "auto"))
     root = Path(data) if data else corpora.data_dir()
     splitter = SentenceSplitter()
-    train_ex = build_examples(dcfg, "train", root, splitter, rng, int(dcfg.get("limit", 0)))
-    dev_ex = build_examples(dcfg, "dev", root, splitter, rng, int(dcfg.get("dev_limit", 0)))
-    log(f"train pairs: {len(train_ex)}  dev pairs: {len(dev_ex)}  device: {device}")
 
     if mcfg.get("init"):  # continue a trained classifier (a folder, or a name under models/)
         from ..nn.encoder import load_tokenizer
@@ -58,9 +55,15 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
         log(f"continuing {mcfg['init']} ({config.trainable_layers} trained layers)")
     else:
         tok, encoder = load_encoder(mcfg["encoder"])
+        markers = bool(mcfg.get("markers", False))
         config = RelationConfig(encoder=mcfg["encoder"], trainable_layers=int(mcfg["trainable_layers"]),
-                                max_length=int(mcfg["max_length"]), dropout=float(mcfg["dropout"]))
+                                max_length=int(mcfg["max_length"]), dropout=float(mcfg["dropout"]),
+                                markers=markers, marker_ids=marker_token_ids(tok) if markers else [])
         model = PairClassifier(config, encoder).to(device)
+    train_ex = build_examples(dcfg, "train", root, splitter, rng, int(dcfg.get("limit", 0)), config.markers)
+    dev_ex = build_examples(dcfg, "dev", root, splitter, rng, int(dcfg.get("dev_limit", 0)), config.markers)
+    log(f"train pairs: {len(train_ex)}  dev pairs: {len(dev_ex)}  device: {device}"
+        + ("  (entity markers)" if config.markers else ""))
     labels = config.labels
     enc = tok([e.prompt for e in train_ex], [e.sentence for e in train_ex], truncation="longest_first",
               max_length=config.max_length)
@@ -76,7 +79,7 @@ def train(config_path: Path, output: Optional[Path] = None, data: Optional[Path]
     def forward_loss(idx):
         ids, att = pad([id_lists[k] for k in idx], pad_id)
         att = att.to(device)
-        logits = (model.upper(cached_batch(cache, idx, ids.shape[1]).to(device), att) if cache is not None
+        logits = (model.upper(cached_batch(cache, idx, ids.shape[1]).to(device), att, ids.to(device)) if cache is not None
                   else model(ids.to(device), att))
         return model.loss(logits, targets[idx].to(device))
 
