@@ -127,6 +127,23 @@ def test_a_title_that_puts_a_regimen_first_makes_it_the_main_therapy(nlp):
         == ["Islet transplantation"]
 
 
+def test_a_drug_fused_into_the_title_words_before_immunosuppression_is_the_regimen(nlp):
+    # "Sirolimus-based" is one token, so the title's first therapy is "immunosuppression" alone
+    record = Record("s", "Sirolimus-based immunosuppression for islet transplantation in type 1 diabetes",
+                    "Eight adults received islet transplantation alone with sirolimus and daclizumab. "
+                    "Islet transplantation was repeated in three. Insulin independence was reached by 6 of 8 at one year.")
+    doc = nlp(make_doc(nlp, record))
+    extractor = _asking_all_heads()
+    independence = [c for c in extractor.candidates(doc) if c.outcome.text.lower() == "insulin independence"]
+    assert [c.therapy.text.lower() for c in independence] == ["sirolimus"]
+    # a title that names the transplantation first is about the transplantation
+    record = Record("t", "Islet transplantation under sirolimus-based immunosuppression in type 1 diabetes",
+                    record.abstract)
+    doc = nlp(make_doc(nlp, record))
+    assert [c.therapy.text.lower() for c in extractor.candidates(doc)
+            if c.outcome.text.lower() == "insulin independence"] == ["islet transplantation"]
+
+
 def test_an_achieved_harm_stays_achieved(nlp):
     # guidelines: "achieved" is also "occurred in" for events such as bleeding
     doc = nlp(make_doc(nlp, Record("h", "", "Twelve recipients of islet transplantation were followed. "

@@ -172,8 +172,18 @@ class RelationExtractor:
         record = spans[0].doc._.record or {}
         title_end = len(record.get("title") or "")
         # "immunosuppression" alone names no regimen
-        in_title = sorted((s for s in spans if s.end_char <= title_end and s._.kb_id not in _NO_REGIMEN),
-                          key=lambda s: s.start)
+        in_title = sorted((s for s in spans if s.end_char <= title_end), key=lambda s: s.start)
+        if in_title and in_title[0]._.kb_id in _NO_REGIMEN:
+            # "Belatacept-based immunosuppression for ...": the drug in the words before it may be
+            # untagged there ("Belatacept-based" is one token) but named later in the text
+            before = (record.get("title") or "")[:in_title[0].start_char].lower()
+            named = [(before.find(s.text.lower()), s._.kb_id) for s in spans
+                     if s.start_char >= title_end and s._.kb_id and s._.kb_id not in _NO_REGIMEN
+                     and self._role(s) == "adjunct" and len(s.text) > 3
+                     and re.search(rf"\b{re.escape(s.text.lower())}\b", before)]
+            if named:
+                return min(named)[1]
+        in_title = [s for s in in_title if s._.kb_id not in _NO_REGIMEN]
         if in_title and self._role(in_title[0]) == "adjunct":
             return in_title[0]._.kb_id or None
         return None
