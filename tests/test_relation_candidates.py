@@ -180,3 +180,26 @@ def test_nobody_reached_reads_the_outcomes_own_clause(nlp):
     assert [nobody_reached(sents[0], r) for r in rejections] == [True, False]
     later = next(e for e in doc.ents if "hypoglycaemia" in e.text)
     assert not nobody_reached(sents[1], later)  # "no further" events fell: a decrease, not for this check
+
+
+def test_a_cell_word_that_modifies_an_outcome_is_not_the_main_therapy(nlp):
+    # "islet" in "islet antigens" / "islet autoantibody titres" names no therapy given: counted as
+    # three cell-type mentions it would outweigh the Tregs the study gave
+    record = Record("m", "Regulatory T cells and islet antigen responses in recent-onset type 1 diabetes",
+                    "Islet autoantibody titres and islet antigen responses were measured in ten adults given "
+                    "autologous Tregs. Islet antigen responses fell. HbA1c did not change at 12 months.")
+    doc = nlp(make_doc(nlp, record))
+    extractor = _asking_all_heads()
+    heads = [c.therapy.text for c in extractor.candidates(doc) if c.outcome.text == "HbA1c"]
+    assert heads == ["autologous Tregs"]
+
+
+def test_cell_words_followed_by_a_cell_noun_still_name_the_cells(nlp):
+    from evidex.components.relations import _content_words, _modifier
+
+    doc = nlp(make_doc(nlp, Record("p", "", "Devices held islet progenitors, and islet yield was low.")))
+    islets = [e for e in doc.ents if e.text.lower() == "islet"]
+    assert [_modifier(e) for e in islets] == [False, True][:len(islets)]
+    # a shared five-letter start is not a shared word
+    assert not _content_words("macrophage") & _content_words("macroencapsulation devices")
+    assert _content_words("islets") == _content_words("islet")

@@ -63,8 +63,26 @@ _NO_REGIMEN = {"evidex:immunosuppression"}
 _NEGATION = re.compile(r"\b(?:no|none|neither|nor|without|free|absent)\b", re.I)
 
 
+_CELL_NOUNS = {"cell", "progenitor", "precursor", "graft", "organoid", "cluster", "aggregate", "spheroid",
+               "preparation", "transplant", "transplantation", "infusion", "product", "allograft", "autograft"}
+
+
+def _modifier(span: Span) -> bool:
+    """A one-word singular cell-type mention that modifies the noun after it ("islet yield",
+    "islet autoantibody titres", "beta-cell function"): a word of the outcome, not a therapy."""
+    if span.label_ != CELL_TYPE or len(span) != 1 or span.text.lower().endswith("s"):
+        return False
+    doc = span.doc
+    if span.end >= len(doc) or not span[-1].whitespace_:
+        return False
+    nxt = doc[span.end]
+    # "islet progenitors", "islet grafts": the cells themselves
+    return nxt.is_alpha and nxt.is_lower and not nxt.is_stop and nxt.lower_.rstrip("s") not in _CELL_NOUNS
+
+
 def _content_words(text: str) -> set[str]:
-    return {w[:5] for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 3 and w not in _GENERIC}
+    # "islets" is "islet"; "macrophage" is not "macroencapsulation"
+    return {w.rstrip("s")[:7] for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 3 and w not in _GENERIC}
 
 
 @dataclass
@@ -195,20 +213,21 @@ class RelationExtractor:
         regimen = self._title_regimen(spans) if self.title_regimen else None
         if regimen:
             return [s for s in spans if s._.kb_id == regimen]
+        # "islet" in "islet yield" or "islet antigens" names no therapy given
+        spans = [s for s in spans if not _modifier(s)]
         weights: Counter = Counter()
-        first: dict[str, Span] = {}
         for span in spans:
             key = span._.kb_id or span.text.lower()
             role = self._role(span)
             weights[key] += ({"comparator": 0.01, "adjunct": 0.1}.get(role, 1.0) * (1.5 if span.label_ == CELL_TYPE else 1.0)
-                             * (1.0 if span._.kb_id else 0.4))  # "cells" names no therapy
-            first.setdefault(key, span)
+                             # "cells" names no therapy; "tolerogenic dendritic cells" does, known or not
+                             * (1.0 if span._.kb_id or _content_words(span.text) else 0.4))
         if not weights:
             return []
-        best = weights.most_common(1)[0][0]
-        words = set().union(*(_content_words(s.text) for s in spans if (s._.kb_id or s.text.lower()) == best))
+        best = {weights.most_common(1)[0][0]}
+        words = set().union(*(_content_words(s.text) for s in spans if (s._.kb_id or s.text.lower()) in best))
         # the procedure and its cells are one therapy ("islet transplantation", "islets")
-        return [s for s in spans if (s._.kb_id or s.text.lower()) == best
+        return [s for s in spans if (s._.kb_id or s.text.lower()) in best
                 or (self._role(s) not in ("comparator", "adjunct") and _content_words(s.text) & words)]
 
     @staticmethod
