@@ -203,3 +203,22 @@ def test_cell_words_followed_by_a_cell_noun_still_name_the_cells(nlp):
     # a shared five-letter start is not a shared word
     assert not _content_words("macrophage") & _content_words("macroencapsulation devices")
     assert _content_words("islets") == _content_words("islet")
+
+
+def test_a_change_whose_own_p_value_is_not_significant_is_no_difference(nlp):
+    from evidex.components.relations import not_significant
+
+    text = ("After SC-islets, HbA1c fell by 0.4% (P = 0.24), whereas C-peptide rose by 40% (P = 0.01) "
+            "and insulin dose fell by 30% (p < .001). Time in range rose by 9% (P = .05).")
+    doc = nlp(make_doc(nlp, Record("s", "", text)))
+    cands = {c.outcome.text: c for c in RelationExtractor(model=None).candidates(doc)}
+    assert {"HbA1c", "C-peptide", "insulin dose", "Time in range"} <= set(cands)
+    assert not_significant(cands["HbA1c"])           # its own p-value, 0.24
+    assert not not_significant(cands["C-peptide"])   # 0.01: the earlier 0.24 is another outcome's
+    assert not not_significant(cands["insulin dose"])
+    assert not_significant(cands["Time in range"])   # 0.05 is not below 0.05
+    extractor = RelationExtractor(model=None)
+    assert extractor._relation(cands["HbA1c"], "decrease", 0.9, "t")["direction"] == "no_difference"
+    assert extractor._relation(cands["C-peptide"], "increase", 0.9, "t")["direction"] == "increase"
+    assert RelationExtractor(model=None, significance_check=False)._relation(
+        cands["HbA1c"], "decrease", 0.9, "t")["direction"] == "decrease"

@@ -35,7 +35,7 @@ from spacy.util import minibatch
 
 from ..kb import load_kb
 from ..paths import model_path
-from ..schema import ACHIEVED, CELL_TYPE, INCREASE, INTERVENTION, NO_DIFFERENCE, NO_RELATION, OUTCOME
+from ..schema import ACHIEVED, CELL_TYPE, DECREASE, INCREASE, INTERVENTION, NO_DIFFERENCE, NO_RELATION, OUTCOME
 from .relation_cues import (
     BINARY_OUTCOMES, COMPARATOR, EFFECT_KINDS, NOT_A_FINDING, OUTCOME_VALUE_KINDS, clause_bounds, clause_of,
     direction_cue, nobody_reached,
@@ -85,6 +85,22 @@ def _content_words(text: str) -> set[str]:
     return {w.rstrip("s")[:7] for w in re.split(r"[^a-z0-9]+", text.lower()) if len(w) > 3 and w not in _GENERIC}
 
 
+_P_VALUE = re.compile(r"(=|>|≥|&gt;|\bof)\s*(\d*\.\d+|\d+)", re.I)
+
+
+def not_significant(c: "Candidate") -> bool:
+    """The first p-value after the outcome and before the sentence's next outcome is 0.05 or
+    more ("fell by 21% (P = 0.24)"): a finding the guidelines call no_difference."""
+    ents = c.sent.doc.spans.get("entities", c.sent.doc.ents)
+    stop = min((e.start for e in ents if e.label_ == OUTCOME and c.outcome.end <= e.start < c.sent.end),
+               default=c.sent.end)
+    for n in sorted(c.numbers, key=lambda n: n.start):
+        if n._.number_kind == "p_value" and c.outcome.end <= n.start < stop:
+            found = _P_VALUE.search(n.text)
+            return found is not None and float(found.group(2)) >= 0.05
+    return False
+
+
 @dataclass
 class Candidate:
     sent: Span
@@ -122,20 +138,22 @@ def pair_text(c: Candidate, markers: bool = False) -> tuple[str, str]:
 @Language.factory("evidex_relations", default_config={
     "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
     "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False,
-    "achieved_binary_only": False, "title_regimen": True, "nobody_check": True})
+    "achieved_binary_only": False, "title_regimen": True, "nobody_check": True, "significance_check": True})
 def make_relations(nlp: Language, name: str, kb_path: Optional[str], model: Optional[str], device: str,
                    batch_size: int, precision: str, threshold: float, max_heads: int, doc_fallback: bool,
                    fallback_penalty: float, prefilter: bool, achieved_binary_only: bool, title_regimen: bool,
-                   nobody_check: bool):
+                   nobody_check: bool, significance_check: bool):
     return RelationExtractor(kb_path, model, device, batch_size, precision, threshold, max_heads, doc_fallback,
-                             fallback_penalty, prefilter, achieved_binary_only, title_regimen, nobody_check)
+                             fallback_penalty, prefilter, achieved_binary_only, title_regimen, nobody_check,
+                             significance_check)
 
 
 class RelationExtractor:
     def __init__(self, kb_path: Optional[str] = None, model: Optional[str] = None, device: str = "auto",
                  batch_size: int = 64, precision: str = "auto", threshold: float = 0.5, max_heads: int = 2,
                  doc_fallback: bool = True, fallback_penalty: float = 0.15, prefilter: bool = False,
-                 achieved_binary_only: bool = False, title_regimen: bool = True, nobody_check: bool = True):
+                 achieved_binary_only: bool = False, title_regimen: bool = True, nobody_check: bool = True,
+                 significance_check: bool = True):
         from ..nn.inference import PRECISIONS
 
         if precision not in PRECISIONS:
@@ -148,7 +166,7 @@ class RelationExtractor:
         self.max_heads = max(1, max_heads)
         self.prefilter = prefilter
         self.achieved_binary_only, self.title_regimen = achieved_binary_only, title_regimen
-        self.nobody_check = nobody_check
+        self.nobody_check, self.significance_check = nobody_check, significance_check
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -336,6 +354,8 @@ class RelationExtractor:
         elif direction == INCREASE and kb_id in BINARY_OUTCOMES and cue is not None and cue[0] == ACHIEVED:
             direction = ACHIEVED  # "became insulin independent" is reached, not raised
         if self.nobody_check and direction in (ACHIEVED, INCREASE) and nobody_reached(c.sent, c.outcome):
+            direction = NO_DIFFERENCE
+        if self.significance_check and direction in (INCREASE, DECREASE) and not_significant(c):
             direction = NO_DIFFERENCE
         if c.fallback:
             confidence -= self.fallback_penalty
