@@ -188,7 +188,8 @@ def test_shipped_corpus_has_gold_concept_ids():
     assert gold[("OUTCOME", "insulin-free")] == gold[("OUTCOME", "freedom from exogenous insulin")] == "evidex:insulin_independence"
     assert gold[("CELL_TYPE", "sc-islets")] == "evidex:sc_islets"
     assert gold[("CELL_TYPE", "tolerogenic dendritic cells")] == "evidex:tolerogenic_dendritic_cells"
-    assert gold[("INTERVENTION", "rituximab")] == "NIL"  # no concept of the KB fits
+    assert gold[("INTERVENTION", "rituximab")] == "evidex:rituximab"
+    assert gold[("OUTCOME", "primary end point")] == "NIL"  # no concept of the KB fits
 
 
 def test_kb_ids_are_required_only_on_request(tmp_path):
