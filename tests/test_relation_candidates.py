@@ -182,6 +182,24 @@ def test_nobody_reached_reads_the_outcomes_own_clause(nlp):
     assert not nobody_reached(sents[1], later)  # "no further" events fell: a decrease, not for this check
 
 
+def test_nobody_named_after_the_outcome_counts_only_without_another_quantity(nlp):
+    from evidex.components.relation_cues import nobody_reached
+
+    def reached(sentence: str, outcome: str) -> bool:
+        doc = nlp(make_doc(nlp, Record("a", "", sentence)))
+        span = next(e for e in doc.ents if e.text == outcome)
+        return nobody_reached(next(iter(doc.sents)), span)
+
+    assert reached("Among recipients of porcine islets, PERV infection was not found in anyone tested (0 of 198).",
+                   "infection")
+    assert reached("Rejection was seen in none of the recipients.", "Rejection")
+    # comparisons: someone reached it in the other arm
+    assert not reached("Normoglycaemia was maintained by four of ten MSC recipients and by none of the controls.",
+                       "Normoglycaemia")
+    assert not reached("Acute rejection occurred in 2 belatacept recipients and in none of the tacrolimus group.",
+                       "Acute rejection")
+
+
 def test_a_cell_word_that_modifies_an_outcome_is_not_the_main_therapy(nlp):
     # "islet" in "islet antigens" / "islet autoantibody titres" names no therapy given: counted as
     # three cell-type mentions it would outweigh the Tregs the study gave

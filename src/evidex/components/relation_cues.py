@@ -53,12 +53,28 @@ def direction_cue(text: str) -> Optional[tuple[str, float]]:
     return None
 
 
+# after the outcome: "[PERV infection] was not found in anyone tested (0 of 198)", "[rejection]
+# occurred in none of the recipients"
+NOBODY_AFTER = re.compile(r"\b(?:in|by|among)\s+(?:none|no\s+one|nobody)\b|\bnot\b[^;]*?\b(?:in|by|among)\s+any(?:one|body)?\b"
+                          r"|(?<![\w.])(?:0|zero|none)\s*(?:of|/)\s*\d+\b", re.I)
+# any other quantity in the clause makes it a comparison ("by four of ten MSC recipients and by none of ten controls")
+SOMEBODY = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|all|both|half|most|some|several|many)\b", re.I)
+
+
 def nobody_reached(sent: Span, outcome: Span) -> bool:
     """Whether the outcome's clause says nobody reached it: "no participant became [insulin
-    independent]", "[rejection] ... in none of the recipients", "survived without [rejection]"."""
-    start, _ = clause_bounds(sent, outcome)
+    independent]", "[rejection] ... in none of the recipients", "survived without [rejection]",
+    "[infection] in 0 of 198" (when the clause holds no other quantity)."""
+    start, end = clause_bounds(sent, outcome)
     before = sent.doc.text[start:outcome.start_char]
-    return bool(NOBODY.search(before) or NOT_BEFORE.search(before))
+    if NOBODY.search(before) or NOT_BEFORE.search(before):
+        return True
+    after = sent.doc.text[outcome.end_char:end]
+    found = NOBODY_AFTER.search(after)
+    if found is None:
+        return False
+    rest = before + sent.doc.text[outcome.start_char:outcome.end_char] + after[:found.start()] + after[found.end():]
+    return not SOMEBODY.search(re.sub(r"\(\s*\d+\s*(?:of|/)\s*\d+\s*\)", "", rest))
 
 
 def clause_bounds(sent: Span, span: Span) -> tuple[int, int]:
