@@ -240,3 +240,11 @@ def test_a_change_whose_own_p_value_is_not_significant_is_no_difference(nlp):
     assert extractor._relation(cands["C-peptide"], "increase", 0.9, "t")["direction"] == "increase"
     assert RelationExtractor(model=None, significance_check=False)._relation(
         cands["HbA1c"], "decrease", 0.9, "t")["direction"] == "decrease"
+
+
+def test_an_outcome_mention_keeps_the_surer_of_two_heads():
+    rel = lambda head, outcome, conf: {"intervention": head, "cell_type": None, "outcome": outcome, "confidence": conf}
+    relations = [rel([0, 5], [20, 25], 0.6), rel([8, 12], [20, 25], 0.9), rel([0, 5], [40, 45], 0.7),
+                 rel([8, 12], [60, 65], 0.8), rel([0, 5], [60, 65], 0.8)]
+    kept = RelationExtractor._one_head_per_outcome(relations)
+    assert kept == [relations[1], relations[2], relations[3]]  # a tie keeps the first

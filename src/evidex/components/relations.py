@@ -10,7 +10,9 @@ The component works in three steps, for every sentence that reports rather than 
 2. Decision: the trained relation classifier (`model`, see `evidex.nn.pair_classifier`) reads
    the prompt "intervention: X; comparator: Y; outcome: Z" with the sentence and says none,
    increase, decrease, no_difference or achieved, with a probability. Without a model the
-   direction cues of `relation_cues` decide (the rule fallback).
+   direction cues of `relation_cues` decide (the rule fallback). The guidelines then correct the
+   direction (nobody reached it, p >= 0.05: no_difference), and an outcome mention that two
+   therapies were found to change keeps the surer one.
 3. Attachment: values (each owned by the outcome it is nearest to, of a kind that suits the
    outcome), time point, p-value, sample size and comparator come from the sentence's number
    spans and wording.
@@ -138,14 +140,15 @@ def pair_text(c: Candidate, markers: bool = False) -> tuple[str, str]:
 @Language.factory("evidex_relations", default_config={
     "kb_path": None, "model": None, "device": "auto", "batch_size": 64, "precision": "auto",
     "threshold": 0.5, "max_heads": 2, "doc_fallback": True, "fallback_penalty": 0.15, "prefilter": False,
-    "achieved_binary_only": False, "title_regimen": True, "nobody_check": True, "significance_check": True})
+    "achieved_binary_only": False, "title_regimen": True, "nobody_check": True, "significance_check": True,
+    "one_head_per_outcome": True})
 def make_relations(nlp: Language, name: str, kb_path: Optional[str], model: Optional[str], device: str,
                    batch_size: int, precision: str, threshold: float, max_heads: int, doc_fallback: bool,
                    fallback_penalty: float, prefilter: bool, achieved_binary_only: bool, title_regimen: bool,
-                   nobody_check: bool, significance_check: bool):
+                   nobody_check: bool, significance_check: bool, one_head_per_outcome: bool):
     return RelationExtractor(kb_path, model, device, batch_size, precision, threshold, max_heads, doc_fallback,
                              fallback_penalty, prefilter, achieved_binary_only, title_regimen, nobody_check,
-                             significance_check)
+                             significance_check, one_head_per_outcome)
 
 
 class RelationExtractor:
@@ -153,7 +156,7 @@ class RelationExtractor:
                  batch_size: int = 64, precision: str = "auto", threshold: float = 0.5, max_heads: int = 2,
                  doc_fallback: bool = True, fallback_penalty: float = 0.15, prefilter: bool = False,
                  achieved_binary_only: bool = False, title_regimen: bool = True, nobody_check: bool = True,
-                 significance_check: bool = True):
+                 significance_check: bool = True, one_head_per_outcome: bool = True):
         from ..nn.inference import PRECISIONS
 
         if precision not in PRECISIONS:
@@ -167,6 +170,7 @@ class RelationExtractor:
         self.prefilter = prefilter
         self.achieved_binary_only, self.title_regimen = achieved_binary_only, title_regimen
         self.nobody_check, self.significance_check = nobody_check, significance_check
+        self.one_head = one_head_per_outcome
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -382,6 +386,18 @@ class RelationExtractor:
             "source": source,
         }
 
+    @staticmethod
+    def _one_head_per_outcome(relations: list[dict]) -> list[dict]:
+        """One outcome mention that two therapies were found to change: the sentence credits one
+        of them (in the corpus 96% of outcome mentions with a finding have one head); keep the
+        one the classifier is surest of."""
+        best: dict = {}
+        for i, rel in enumerate(relations):
+            key = tuple(rel["outcome"])
+            if key not in best or rel["confidence"] > relations[best[key]]["confidence"]:
+                best[key] = i
+        return [rel for i, rel in enumerate(relations) if best[tuple(rel["outcome"])] == i]
+
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
 
@@ -401,7 +417,7 @@ class RelationExtractor:
                     k += 1
                     if found is not None:
                         relations.append(self._relation(c, found[0], found[1], source))
-                doc._.relations = relations
+                doc._.relations = self._one_head_per_outcome(relations) if self.one_head else relations
                 yield doc
 
 
