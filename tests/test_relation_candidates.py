@@ -101,6 +101,14 @@ def test_training_pairs_are_the_candidates_labelled_from_gold(tmp_path):
     # teplizumab is named beside the gold head of C-peptide: a wrong head, so "none"
     assert labels["teplizumab -> C-peptide"] == "none"
 
+    # the same document with the pipeline's own entities (tagger included): the pairs it makes
+    # are labelled from the same gold relations, by overlap
+    predicted = t1d_candidate_examples("train", path, entities="predicted")
+    found = {(p.prompt.split("outcome: ")[1], p.label) for p in predicted}
+    assert ("HbA1c", "decrease") in found and ("insulin independence", "achieved") in found
+    with pytest.raises(ValueError, match="entities"):
+        t1d_candidate_examples("train", path, entities="silver")
+
 
 def test_prefilter_skips_sentences_with_nothing_to_find(nlp):
     text = ("Recipients of SC-islets were followed for HbA1c and C-peptide. "

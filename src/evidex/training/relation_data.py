@@ -109,7 +109,28 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS, markers: bool = False) -> list[PairExample]:
+def _use_gold_entities(doc, gold_doc: dict, linker) -> None:
+    """Replace the pipeline's entities by the gold ones (linked, so roles are known)."""
+    from spacy.util import filter_spans
+
+    spans = []
+    for ent in gold_doc["entities"]:
+        if ent["label"] not in ("INTERVENTION", "CELL_TYPE", "OUTCOME", "POPULATION"):
+            continue
+        span = doc.char_span(ent["start"], ent["end"], label=ent["label"], alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    concepts = filter_spans(spans)
+    doc.spans["entities"] = sorted(concepts + [n for n in doc.spans.get("numbers", [])
+                                               if not any(n.start < c.end and c.start < n.end for c in concepts)],
+                                   key=lambda s: s.start)
+    doc.ents = filter_spans(list(doc.spans["entities"]))
+    if linker is not None:
+        linker(doc)
+
+
+def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS, markers: bool = False,
+                           entities: str = "gold") -> list[PairExample]:
     """The pipeline's own candidate pairs over the corpus's gold entities, labelled from its gold
     relations: what the relation component will ask the classifier, with the right answers.
 
@@ -119,41 +140,36 @@ def t1d_candidate_examples(split: str, path: Path = T1D_CORPUS, markers: bool = 
     takes the direction of a gold relation whose outcome overlaps the candidate's outcome and
     whose head is the candidate's therapy (overlapping, the same words, or the same concept);
     every other pair is "none": a wrong head, a sentence that only sets the scene, an outcome
-    nothing changed."""
+    nothing changed.
+
+    `entities="predicted"` keeps the whole pipeline's own entities (tagger included) instead of the
+    gold ones: the pairs the classifier meets on new text, tagger fragments and all."""
     from spacy.tokens import Span
-    from spacy.util import filter_spans
 
     from ..components.relations import RelationExtractor, pair_text
     from ..pipeline import load, make_doc
     from ..records import Record
 
-    nlp = load(overrides={"paths.tagger": None, "paths.relations": None})
+    if entities not in ("gold", "predicted"):
+        raise ValueError(f"entities must be 'gold' or 'predicted', not {entities!r}")
+    predicted = entities == "predicted"
+    nlp = load(overrides={"paths.relations": None} if predicted else {"paths.tagger": None, "paths.relations": None})
     linker = nlp.get_pipe("linker") if "linker" in nlp.pipe_names else None
     extractor = RelationExtractor(model=None)
     out = []
     for gold_doc in load_documents(split, path):
         doc = nlp(make_doc(nlp, Record(gold_doc["id"], gold_doc["title"], gold_doc["abstract"])))
-        spans = []
-        for ent in gold_doc["entities"]:
-            if ent["label"] not in ("INTERVENTION", "CELL_TYPE", "OUTCOME", "POPULATION"):
-                continue
-            span = doc.char_span(ent["start"], ent["end"], label=ent["label"], alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        concepts = filter_spans(spans)
-        doc.spans["entities"] = sorted(concepts + [n for n in doc.spans.get("numbers", [])
-                                                   if not any(n.start < c.end and c.start < n.end for c in concepts)],
-                                       key=lambda s: s.start)
-        doc.ents = filter_spans(list(doc.spans["entities"]))
-        if linker is not None:
-            linker(doc)
+        if not predicted:
+            _use_gold_entities(doc, gold_doc, linker)
         ents = {e["id"]: e for e in gold_doc["entities"]}
         kb_of = {(s.start_char, s.end_char): s._.kb_id for s in doc.spans["entities"] if isinstance(s, Span)}
         gold = []
         for rel in gold_doc["relations"]:
             head, tail = ents[rel["head"]], ents[rel["tail"]]
-            gold.append(((head["start"], head["end"]), head["text"].lower(), kb_of.get((head["start"], head["end"]), ""),
-                         (tail["start"], tail["end"]), rel["direction"]))
+            kb = kb_of.get((head["start"], head["end"]), "")
+            if predicted and not kb and head.get("kb_id", "NIL") != "NIL":
+                kb = head["kb_id"]  # the tagger's span may differ from the gold one: its gold concept
+            gold.append(((head["start"], head["end"]), head["text"].lower(), kb, (tail["start"], tail["end"]), rel["direction"]))
         for c in extractor.candidates(doc, every_head=True):
             t = (c.therapy.start_char, c.therapy.end_char)
             o = (c.outcome.start_char, c.outcome.end_char)

@@ -27,7 +27,14 @@ def build_examples(dcfg, split: str, root, splitter, rng, limit: int = 0, marker
     if dcfg.get("t1d_cell_therapy", True):
         examples += t1d_examples(split, splitter, int(dcfg["negatives_per_doc"]), rng, markers=markers) * repeat
     if dcfg.get("t1d_candidates", False):
-        examples += t1d_candidate_examples(split, markers=markers) * repeat
+        gold = t1d_candidate_examples(split, markers=markers)
+        examples += gold * repeat
+        if split == "train" and dcfg.get("t1d_candidates_predicted", False):
+            # the same documents with the pipeline's own entities: pairs the gold entities never make
+            seen = {(e.prompt, e.sentence) for e in gold}
+            extra = [e for e in t1d_candidate_examples(split, markers=markers, entities="predicted")
+                     if (e.prompt, e.sentence) not in seen]
+            examples += extra * repeat
     return examples
 
 
