@@ -27,6 +27,15 @@ def test_encoder_loads_offline_from_the_installed_package():
     assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
 
 
+def test_loading_the_encoder_prints_no_progress_bar_and_leaves_the_setting_alone(capfd):
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.enable_progress_bar()
+    load_encoder()
+    assert "Loading weights" not in capfd.readouterr().err
+    assert hf_logging.is_progress_bar_enabled()  # a notebook user's choice stays theirs
+
+
 def test_long_text_is_cut_into_overlapping_windows_that_cover_every_word(tokenizer):
     words = ("Ten of twelve recipients of stem cell-derived islets were insulin independent at one year , "
              "and HbA1c fell below seven percent .").split() * 12

@@ -57,6 +57,14 @@ def load_tokenizer(name_or_path: Optional[str] = None):
 def load_encoder(name_or_path: Optional[str] = None):
     """(tokenizer, model) from a local folder; never touches a hub."""
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
-    model = AutoModel.from_pretrained(encoder_path(name_or_path), local_files_only=True)
+    # a "Loading weights" bar per model load floods batch logs; evidex reports its own progress
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model = AutoModel.from_pretrained(encoder_path(name_or_path), local_files_only=True)
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
     return load_tokenizer(name_or_path), model
