@@ -93,9 +93,7 @@ _P_VALUE = re.compile(r"(=|>|≥|&gt;|\bof)\s*(\d*\.\d+|\d+)", re.I)
 def not_significant(c: "Candidate") -> bool:
     """The first p-value after the outcome and before the sentence's next outcome is 0.05 or
     more ("fell by 21% (P = 0.24)"): a finding the guidelines call no_difference."""
-    ents = c.sent.doc.spans.get("entities", c.sent.doc.ents)
-    stop = min((e.start for e in ents if e.label_ == OUTCOME and c.outcome.end <= e.start < c.sent.end),
-               default=c.sent.end)
+    stop = min((e.start for e in c.sent.ents if e.label_ == OUTCOME and e.start >= c.outcome.end), default=c.sent.end)
     for n in sorted(c.numbers, key=lambda n: n.start):
         if n._.number_kind == "p_value" and c.outcome.end <= n.start < stop:
             found = _P_VALUE.search(n.text)
@@ -170,7 +168,7 @@ class RelationExtractor:
         self.prefilter = prefilter
         self.achieved_binary_only, self.title_regimen = achieved_binary_only, title_regimen
         self.nobody_check, self.significance_check = nobody_check, significance_check
-        self.one_head = one_head_per_outcome
+        self.one_head_per_outcome = one_head_per_outcome
         self.model = self.tokenizer = self.folder = None
         if model:
             try:
@@ -246,10 +244,10 @@ class RelationExtractor:
                              * (1.0 if span._.kb_id or _content_words(span.text) else 0.4))
         if not weights:
             return []
-        best = {weights.most_common(1)[0][0]}
-        words = set().union(*(_content_words(s.text) for s in spans if (s._.kb_id or s.text.lower()) in best))
+        best = weights.most_common(1)[0][0]
+        words = set().union(*(_content_words(s.text) for s in spans if (s._.kb_id or s.text.lower()) == best))
         # the procedure and its cells are one therapy ("islet transplantation", "islets")
-        return [s for s in spans if (s._.kb_id or s.text.lower()) in best
+        return [s for s in spans if (s._.kb_id or s.text.lower()) == best
                 or (self._role(s) not in ("comparator", "adjunct") and _content_words(s.text) & words)]
 
     @staticmethod
@@ -417,7 +415,7 @@ class RelationExtractor:
                     k += 1
                     if found is not None:
                         relations.append(self._relation(c, found[0], found[1], source))
-                doc._.relations = self._one_head_per_outcome(relations) if self.one_head else relations
+                doc._.relations = self._one_head_per_outcome(relations) if self.one_head_per_outcome else relations
                 yield doc
 
 
