@@ -206,6 +206,7 @@ def test_nobody_named_after_the_outcome_counts_only_without_another_quantity(nlp
                        "Normoglycaemia")
     assert not reached("Acute rejection occurred in 2 belatacept recipients and in none of the tacrolimus group.",
                        "Acute rejection")
+    assert not reached("Rejection occurred in controls (5 of 10) and in none of the treated animals.", "Rejection")
 
 
 def test_a_cell_word_that_modifies_an_outcome_is_not_the_main_therapy(nlp):

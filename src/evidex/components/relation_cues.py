@@ -58,6 +58,7 @@ def direction_cue(text: str) -> Optional[tuple[str, float]]:
 NOBODY_AFTER = re.compile(r"\b(?:in|by|among)\s+(?:none|no\s+one|nobody)\b|\bnot\b[^;]*?\b(?:in|by|among)\s+any(?:one|body)?\b"
                           r"|(?<![\w.])(?:0|zero|none)\s*(?:of|/)\s*\d+\b", re.I)
 # any other quantity in the clause makes it a comparison ("by four of ten MSC recipients and by none of ten controls")
+ZERO_COUNT = re.compile(r"\(\s*(?:0|zero|none)\s*(?:of|/)\s*\d+\s*\)", re.I)
 SOMEBODY = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|all|both|half|most|some|several|many)\b", re.I)
 
 
@@ -73,8 +74,10 @@ def nobody_reached(sent: Span, outcome: Span) -> bool:
     found = NOBODY_AFTER.search(after)
     if found is None:
         return False
-    rest = before + sent.doc.text[outcome.start_char:outcome.end_char] + after[:found.start()] + after[found.end():]
-    return not SOMEBODY.search(re.sub(r"\(\s*\d+\s*(?:of|/)\s*\d+\s*\)", "", rest))
+    # the rest of the clause, less the outcome's own words ("C-peptide >= 0.2 nmol/L") and the
+    # nobody's count ("(0 of 198)")
+    rest = before + after[:found.start()] + after[found.end():]
+    return not SOMEBODY.search(ZERO_COUNT.sub("", rest))
 
 
 def clause_bounds(sent: Span, span: Span) -> tuple[int, int]:
